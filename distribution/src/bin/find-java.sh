@@ -1,0 +1,40 @@
+# Sourced by bin/portcullis and by ./dev: sets JAVA to a java launcher of a JDK 21 or newer, or explains what to
+# install and returns non-zero. Looks at $JAVA_HOME, then at the JDKs under /usr/lib/jvm (newest first), then at the
+# java on the PATH.
+
+portcullis_java_major() {
+  # Prints the feature version of the given java launcher (17, 21, 25...), or nothing if it does not run.
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+}
+
+portcullis_find_java() {
+  local required=21 candidate major
+  local candidates=()
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  for candidate in $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
+    candidates+=("$candidate")
+  done
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+
+  for candidate in "${candidates[@]}"; do
+    [ -x "$candidate" ] || continue
+    major=$(portcullis_java_major "$candidate")
+    if [ -n "$major" ] && [ "$major" -ge "$required" ]; then
+      JAVA="$candidate"
+      JAVA_HOME="$(cd "$(dirname "$candidate")/.." && pwd)"
+      export JAVA JAVA_HOME
+      return 0
+    fi
+  done
+
+  {
+    echo "Portcullis needs a Java Development Kit ${required} or newer, and none was found."
+    echo "Looked at: \$JAVA_HOME (${JAVA_HOME:-unset}), /usr/lib/jvm/*, and the java on the PATH."
+    for candidate in "${candidates[@]}"; do
+      [ -x "$candidate" ] && echo "  $candidate is Java $(portcullis_java_major "$candidate")"
+    done
+    echo "Install one, for example 'apt-get install openjdk-21-jdk' (Debian/Ubuntu) or Temurin 21+,"
+    echo "or point JAVA_HOME at an existing JDK ${required}+."
+  } >&2
+  return 1
+}
