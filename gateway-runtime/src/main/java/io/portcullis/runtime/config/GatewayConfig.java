@@ -1,0 +1,218 @@
+package io.portcullis.runtime.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole of {@code gateway.yaml}, bound and validated. Each nested record is one section; its components are the
+ * section's keys and its compact constructor supplies defaults and checks values. {@code docs/configuration.md}
+ * documents every key: keep the two in step.
+ *
+ * <p>Plugin configuration ({@code providers[*]} settings, {@code policies.*}) stays as JSON trees here: only the
+ * plugin knows its configuration type, and it is bound when the plugin's factory is found.
+ */
+public record GatewayConfig(
+        ServerConfig server,
+        AdminConfig admin,
+        ClusterConfig cluster,
+        PluginsConfig plugins,
+        UpstreamConfig upstream,
+        List<ProviderEntry> providers,
+        List<ModelEntry> models,
+        List<RouteEntry> routes,
+        Map<String, ObjectNode> policies) {
+
+    /** The data-plane endpoints that exist whether or not a route configures policies for them. */
+    public static final List<String> DATA_PLANE_PATHS = List.of("/v1/chat/completions", "/v1/embeddings");
+
+    public GatewayConfig {
+        server = server == null ? new ServerConfig(null, null, null, null, null) : server;
+        admin = admin == null ? new AdminConfig(null, null, null) : admin;
+        cluster = cluster == null ? new ClusterConfig(null, null, null) : cluster;
+        plugins = plugins == null ? new PluginsConfig(null) : plugins;
+        upstream = upstream == null ? new UpstreamConfig(null, null) : upstream;
+        providers = providers == null ? List.of() : List.copyOf(providers);
+        models = models == null ? List.of() : List.copyOf(models);
+        routes = routes == null || routes.isEmpty()
+                ? DATA_PLANE_PATHS.stream().map(path -> new RouteEntry(path, List.of())).toList()
+                : List.copyOf(routes);
+        policies = policies == null ? Map.of() : new LinkedHashMap<>(policies);
+    }
+
+    /**
+     * {@code server:} the client-facing listener (data plane, health, models, metrics).
+     *
+     * @param bind             the address to listen on; loopback unless you mean to expose the gateway
+     * @param port             the port; 0 picks a free one
+     * @param maxBodyBytes     the largest request body accepted; larger ones get 413
+     * @param requestTimeoutMs the longest a request may take, all retries included; a client may ask for less with
+     *                         {@code x-portcullis-timeout-ms}
+     * @param accessLog        whether to write one JSON access-log line per request
+     */
+    public record ServerConfig(String bind, Integer port, Long maxBodyBytes, Long requestTimeoutMs, Boolean accessLog) {
+        public ServerConfig {
+            bind = bind == null || bind.isBlank() ? "127.0.0.1" : bind;
+            port = port == null ? 8080 : port;
+            maxBodyBytes = maxBodyBytes == null ? 4L * 1024 * 1024 : maxBodyBytes;
+            requestTimeoutMs = requestTimeoutMs == null ? 600_000L : requestTimeoutMs;
+            accessLog = accessLog == null || accessLog;
+            Checks.port(port);
+            Checks.positive("maxBodyBytes", maxBodyBytes);
+            Checks.positive("requestTimeoutMs", requestTimeoutMs);
+        }
+    }
+
+    /**
+     * {@code admin:} the admin API's own listener (served from the cluster issue on).
+     *
+     * @param bind  the address; loopback by default
+     * @param port  the port
+     * @param token the bearer token the admin API demands; empty refuses every call
+     */
+    public record AdminConfig(String bind, Integer port, String token) {
+        public AdminConfig {
+            bind = bind == null || bind.isBlank() ? "127.0.0.1" : bind;
+            port = port == null ? 8081 : port;
+            token = token == null ? "" : token;
+            Checks.port(port);
+        }
+
+        @Override
+        public String toString() {
+            return "AdminConfig[bind=" + bind + ", port=" + port + ", token=" + (token.isEmpty() ? "" : "***") + "]";
+        }
+    }
+
+    /**
+     * {@code cluster:} the gateway's cluster (single node while {@code members} is empty).
+     *
+     * @param name    the cluster's name; nodes join only a cluster of the same name
+     * @param port    the cluster port
+     * @param members the other nodes, {@code host:port}
+     */
+    public record ClusterConfig(String name, Integer port, List<String> members) {
+        public ClusterConfig {
+            name = name == null || name.isBlank() ? "portcullis" : name;
+            port = port == null ? 5701 : port;
+            members = members == null ? List.of() : members.stream().filter(m -> !m.isBlank()).toList();
+            Checks.port(port);
+        }
+    }
+
+    /**
+     * {@code plugins:} where plugin JARs are.
+     *
+     * @param dir the folder, relative to the Portcullis home unless absolute
+     */
+    public record PluginsConfig(String dir) {
+        public PluginsConfig {
+            dir = dir == null || dir.isBlank() ? "plugins" : dir;
+        }
+    }
+
+    /**
+     * {@code upstream:} the shared HTTP client providers call upstreams with.
+     *
+     * @param connectTimeoutMs         the longest a connection may take to open
+     * @param maxConnectionsPerUpstream the connection pool's size per upstream host
+     */
+    public record UpstreamConfig(Long connectTimeoutMs, Integer maxConnectionsPerUpstream) {
+        public UpstreamConfig {
+            connectTimeoutMs = connectTimeoutMs == null ? 5_000L : connectTimeoutMs;
+            maxConnectionsPerUpstream = maxConnectionsPerUpstream == null ? 256 : maxConnectionsPerUpstream;
+            Checks.positive("connectTimeoutMs", connectTimeoutMs);
+            Checks.positive("maxConnectionsPerUpstream", maxConnectionsPerUpstream);
+        }
+    }
+
+    /**
+     * One {@code providers:} entry: {@code id}, {@code type}, {@code enabled}, and the provider plugin's own keys.
+     *
+     * @param id       the name models refer to it by
+     * @param type     the provider type a plugin serves ({@code openai}, {@code mock})
+     * @param enabled  {@code false} (or empty, as {@code ${OPENAI_API_KEY:+true}} gives when the variable is unset)
+     *                 switches the provider off with a log line
+     * @param settings the remaining keys, bound to the plugin's configuration record
+     */
+    public record ProviderEntry(String id, String type, boolean enabled, ObjectNode settings) {
+    }
+
+    /**
+     * One {@code models:} entry: a public model name and where it is served.
+     *
+     * @param name      the name clients ask for
+     * @param targets   the providers that serve it, each with the upstream's model name
+     * @param fallbacks other public model names to try, in order, when every target fails with a retryable error
+     */
+    public record ModelEntry(String name, List<Target> targets, List<String> fallbacks) {
+        public ModelEntry {
+            Checks.notBlank("name", name);
+            if (targets == null || targets.isEmpty()) {
+                throw new IllegalArgumentException("expected at least one target: - { provider: <id>, model: <name> }");
+            }
+            targets = List.copyOf(targets);
+            fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+        }
+
+        /**
+         * A provider and the upstream's name for the model.
+         *
+         * @param provider a provider id
+         * @param model    the upstream's model name; the public name when omitted
+         * @param weight   the share of traffic for the weighted strategy (default 1)
+         */
+        public record Target(String provider, String model, Double weight) {
+            public Target {
+                Checks.notBlank("provider", provider);
+                weight = weight == null ? 1.0 : weight;
+                if (weight < 0) {
+                    throw new IllegalArgumentException("weight: expected a number >= 0, got " + weight);
+                }
+            }
+        }
+    }
+
+    /**
+     * One {@code routes:} entry.
+     *
+     * @param path     the data-plane path ({@code /v1/chat/completions}, {@code /v1/embeddings})
+     * @param policies the policies applied, in order: names of {@code policies:} blocks or of policy plugins
+     */
+    public record RouteEntry(String path, @JsonProperty("policies") List<String> policies) {
+        public RouteEntry {
+            Checks.notBlank("path", path);
+            if (!DATA_PLANE_PATHS.contains(path)) {
+                throw new IllegalArgumentException("path: expected one of " + DATA_PLANE_PATHS + ", got '" + path + "'");
+            }
+            policies = policies == null ? List.of() : List.copyOf(policies);
+        }
+    }
+
+    /** Value checks shared by the sections. */
+    static final class Checks {
+        private Checks() {
+        }
+
+        static void port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: expected 0..65535, got " + port);
+            }
+        }
+
+        static void positive(String key, long value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(key + ": expected a positive number, got " + value);
+            }
+        }
+
+        static void notBlank(String key, String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(key + ": is required");
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package io.portcullis.runtime.http;
+
+import io.portcullis.api.error.ErrorCode;
+import io.portcullis.api.error.GatewayException;
+import io.portcullis.api.model.ChatChunk;
+import io.portcullis.api.model.ChatRequest;
+import io.portcullis.api.model.GatewayRequest;
+import io.portcullis.api.model.Usage;
+import io.portcullis.api.policy.Exchange;
+import io.portcullis.api.policy.Reply;
+import io.portcullis.api.provider.ChunkStream;
+import io.portcullis.runtime.pipeline.Pipeline;
+import io.portcullis.runtime.pipeline.RouteTable;
+import io.portcullis.runtime.routing.RequestRecord;
+import io.portcullis.runtime.services.MicrometerMetrics;
+import io.portcullis.runtime.wire.openai.OpenAiCodec;
+import io.portcullis.runtime.wire.openai.OpenAiErrors;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The data plane: OpenAI's {@code POST /v1/chat/completions} and {@code POST /v1/embeddings} as one Jetty core
+ * handler. Each request runs on its own virtual thread, as plain blocking code: read the body, decode it, run the
+ * route's pipeline, write the reply (JSON, or SSE chunk by chunk as they arrive, never buffered). Every error leaves
+ * in OpenAI's error format with an honest status; the access log gets one line.
+ *
+ * <p>Requests for other paths are declined ({@code false}) so that the control plane can serve them.
+ */
+public final class DataPlaneHandler extends Handler.Abstract {
+
+    /** A client's request for a shorter deadline than the configured one. */
+    static final String TIMEOUT_HEADER = "x-portcullis-timeout-ms";
+    private static final String REQUEST_ID = "x-request-id";
+    private static final String CHAT = "/v1/chat/completions";
+    private static final String EMBEDDINGS = "/v1/embeddings";
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final Logger log = LoggerFactory.getLogger(DataPlaneHandler.class);
+
+    private final Supplier<RouteTable> routes;
+    private final OpenAiCodec codec = new OpenAiCodec();
+    private final long maxBodyBytes;
+    private final Duration requestTimeout;
+    private final AccessLog accessLog;
+    private final MicrometerMetrics metrics;
+
+    /**
+     * @param routes         the current route table (a supplier, so a reload can swap it under running requests)
+     * @param maxBodyBytes   the largest body accepted
+     * @param requestTimeout the longest a request may take
+     * @param accessLog      whether to write access-log lines
+     * @param metrics        where request counts and durations go
+     */
+    public DataPlaneHandler(Supplier<RouteTable> routes, long maxBodyBytes, Duration requestTimeout,
+                            boolean accessLog, MicrometerMetrics metrics) {
+        super(InvocationType.BLOCKING);
+        this.routes = routes;
+        this.maxBodyBytes = maxBodyBytes;
+        this.requestTimeout = requestTimeout;
+        this.accessLog = new AccessLog(accessLog);
+        this.metrics = metrics;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = request.getHttpURI().getPath();
+        if (!CHAT.equals(path) && !EMBEDDINGS.equals(path)) {
+            return false;
+        }
+        String requestId = RequestIds.from(request.getHeaders().get(REQUEST_ID));
+        response.getHeaders().put(REQUEST_ID, requestId);
+        AccessLog.Entry entry = new AccessLog.Entry(requestId, request.getMethod(), path);
+        metrics.inFlight().incrementAndGet();
+        try {
+            serve(request, response, callback, path, entry);
+        } catch (GatewayException e) {
+            fail(response, callback, entry, e);
+        } catch (RuntimeException e) {
+            log.error("Request {} failed unexpectedly", requestId, e);
+            fail(response, callback, entry, new GatewayException(ErrorCode.INTERNAL,
+                    "The gateway failed to serve this request. Quote request id " + requestId
+                            + " to the gateway's operator."));
+        } finally {
+            metrics.inFlight().decrementAndGet();
+            metrics.record("portcullis.requests", Duration.ofNanos(System.nanoTime() - entry.startNanos),
+                    "path", path, "status", Integer.toString(entry.status));
+            accessLog.write(entry);
+        }
+        return true;
+    }
+
+    private void serve(Request request, Response response, Callback callback, String path, AccessLog.Entry entry) {
+        if (!HttpMethod.POST.is(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            throw new GatewayException(ErrorCode.INVALID_REQUEST, 405, path + " accepts POST only", null, Map.of(),
+                    null);
+        }
+        Pipeline pipeline = routes.get().route(path);
+        if (pipeline == null) {
+            throw new GatewayException(ErrorCode.NOT_FOUND, "no route serves " + path + " on this gateway");
+        }
+        byte[] body = readBody(request);
+        boolean base64Embeddings = false;
+        GatewayRequest decoded;
+        if (CHAT.equals(path)) {
+            decoded = codec.decodeChat(body);
+        } else {
+            OpenAiCodec.Embeddings embeddings = codec.decodeEmbeddings(body);
+            decoded = embeddings.request();
+            base64Embeddings = embeddings.base64();
+        }
+        entry.model = decoded.model();
+        entry.stream = decoded instanceof ChatRequest chat && chat.isStreaming();
+
+        RequestRecord record = new RequestRecord();
+        Exchange exchange = Exchange.of(decoded, path, entry.requestId, deadline(request), headers(request))
+                .with(RequestRecord.KEY, record);
+        Reply reply;
+        try {
+            reply = pipeline.execute(exchange);
+        } finally {
+            entry.provider = record.provider();
+            entry.attempts = record.attempts();
+        }
+        reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+        switch (reply) {
+            case Reply.Complete complete -> {
+                Usage usage = complete.response().usage();
+                noteUsage(entry, usage);
+                writeJson(response, callback, entry, 200, codec.encode(complete.response()));
+            }
+            case Reply.Embeddings embeddings -> {
+                noteUsage(entry, embeddings.response().usage());
+                writeJson(response, callback, entry, 200, codec.encode(embeddings.response(), base64Embeddings));
+            }
+            case Reply.Streaming streaming -> stream(request, response, callback, entry, streaming.chunks(),
+                    OpenAiCodec.wantsStreamUsage((ChatRequest) decoded));
+        }
+    }
+
+    /**
+     * Writes a stream as SSE. The first chunk is awaited before the status is sent, so that an upstream failing
+     * before it still gets an honest HTTP error; after that, a failure becomes an error event.
+     */
+    private void stream(Request request, Response response, Callback callback, AccessLog.Entry entry,
+                        ChunkStream chunks, boolean includeUsage) {
+        // Closing from Jetty's side (client gone while we wait on the upstream) unblocks next() and frees upstream.
+        request.addFailureListener(failure -> chunks.close());
+        try (chunks) {
+            Optional<ChatChunk> next = chunks.next();
+            entry.status = 200;
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            response.getHeaders().put("X-Accel-Buffering", "no");
+            try {
+                while (next.isPresent()) {
+                    ChatChunk chunk = next.get();
+                    if (chunk.usage() != null) {
+                        noteUsage(entry, chunk.usage());
+                    }
+                    ChatChunk outgoing = includeUsage ? chunk : withoutUsage(chunk);
+                    if (outgoing != null) {
+                        write(response, false, codec.encodeEvent(outgoing));
+                    }
+                    next = chunks.next();
+                }
+            } catch (GatewayException e) {
+                entry.errorCode = e.code().wireName();
+                log.warn("Request {}: stream failed after it started: {}", entry.requestId, e.getMessage());
+                write(response, false, OpenAiCodec.encodeErrorEvent(e));
+            }
+            write(response, true, DONE);
+            callback.succeeded();
+        } catch (IOException e) {
+            // The client went away: closing the stream (try-with-resources) aborts the upstream call.
+            entry.clientGone = true;
+            callback.failed(e);
+        }
+    }
+
+    /** Drops usage the client did not ask for; a chunk that carried nothing else is dropped whole. */
+    private static ChatChunk withoutUsage(ChatChunk chunk) {
+        if (chunk.usage() == null) {
+            return chunk;
+        }
+        if (chunk.choices().isEmpty()) {
+            return null;
+        }
+        return new ChatChunk(chunk.id(), chunk.object(), chunk.created(), chunk.model(), chunk.choices(), null,
+                chunk.extra());
+    }
+
+    private static void write(Response response, boolean last, byte[] bytes) throws IOException {
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(last, ByteBuffer.wrap(bytes), written);
+            written.block();
+        }
+    }
+
+    private void writeJson(Response response, Callback callback, AccessLog.Entry entry, int status, byte[] body) {
+        entry.status = status;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    private void fail(Response response, Callback callback, AccessLog.Entry entry, GatewayException error) {
+        entry.errorCode = error.code().wireName();
+        if (response.isCommitted()) {
+            entry.status = entry.status == 0 ? error.status() : entry.status;
+            callback.failed(error);
+            return;
+        }
+        error.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+        writeJson(response, callback, entry, error.status(), OpenAiErrors.body(error));
+    }
+
+    private byte[] readBody(Request request) {
+        long declared = request.getLength();
+        if (declared > maxBodyBytes) {
+            throw tooLarge();
+        }
+        int expected = declared > 0 ? (int) declared : 8192;
+        ByteArrayOutputStream body = new ByteArrayOutputStream(expected);
+        byte[] buffer = new byte[Math.min(expected, 64 * 1024)];
+        try (InputStream in = Request.asInputStream(request)) {
+            int read;
+            while ((read = in.read(buffer)) != -1) {
+                if (body.size() + read > maxBodyBytes) {
+                    throw tooLarge();
+                }
+                body.write(buffer, 0, read);
+            }
+        } catch (IOException e) {
+            throw new GatewayException(ErrorCode.INVALID_REQUEST, "the request body could not be read: "
+                    + e.getClass().getSimpleName());
+        }
+        return body.toByteArray();
+    }
+
+    private GatewayException tooLarge() {
+        return new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than this gateway "
+                + "accepts (" + maxBodyBytes + " bytes; server.maxBodyBytes)");
+    }
+
+    private Instant deadline(Request request) {
+        Duration timeout = requestTimeout;
+        String asked = request.getHeaders().get(TIMEOUT_HEADER);
+        if (asked != null) {
+            try {
+                long millis = Long.parseLong(asked.trim());
+                if (millis > 0 && millis < timeout.toMillis()) {
+                    timeout = Duration.ofMillis(millis);
+                }
+            } catch (NumberFormatException e) {
+                throw new GatewayException(ErrorCode.INVALID_REQUEST, 400, TIMEOUT_HEADER
+                        + ": expected a number of milliseconds", null, Map.of(), null);
+            }
+        }
+        return Instant.now().plus(timeout);
+    }
+
+    private static Map<String, String> headers(Request request) {
+        Map<String, String> headers = new HashMap<>();
+        for (HttpField field : request.getHeaders()) {
+            headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
+        }
+        return headers;
+    }
+
+    private static void noteUsage(AccessLog.Entry entry, Usage usage) {
+        if (usage != null) {
+            entry.promptTokens = usage.promptTokens();
+            entry.completionTokens = usage.completionTokens();
+        }
+    }
+}
