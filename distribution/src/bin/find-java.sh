@@ -1,6 +1,6 @@
 # Sourced by bin/portcullis and by ./dev: sets JAVA to a java launcher of a JDK 21 or newer, or explains what to
-# install and returns non-zero. Looks at $JAVA_HOME, then at the JDKs under /usr/lib/jvm (newest first), then at the
-# java on the PATH.
+# install and returns non-zero. Takes $JAVA_HOME when it is a JDK 21+, else the newest JDK 21+ under /usr/lib/jvm,
+# else the java on the PATH.
 
 portcullis_java_major() {
   # Prints the feature version of the given java launcher (17, 21, 25...), or nothing if it does not run.
@@ -16,16 +16,27 @@ portcullis_find_java() {
   done
   command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
 
+  local best="" best_major=0 first=1
   for candidate in "${candidates[@]}"; do
-    [ -x "$candidate" ] || continue
+    [ -x "$candidate" ] || { first=0; continue; }
     major=$(portcullis_java_major "$candidate")
     if [ -n "$major" ] && [ "$major" -ge "$required" ]; then
-      JAVA="$candidate"
-      JAVA_HOME="$(cd "$(dirname "$candidate")/.." && pwd)"
-      export JAVA JAVA_HOME
-      return 0
+      # An explicit JAVA_HOME wins; among the others, the newest version does.
+      if [ "$first" = 1 ] && [ -n "${JAVA_HOME:-}" ]; then
+        best="$candidate"; break
+      fi
+      if [ "$major" -gt "$best_major" ]; then
+        best="$candidate"; best_major="$major"
+      fi
     fi
+    first=0
   done
+  if [ -n "$best" ]; then
+    JAVA="$best"
+    JAVA_HOME="$(cd "$(dirname "$best")/.." && pwd)"
+    export JAVA JAVA_HOME
+    return 0
+  fi
 
   {
     echo "Portcullis needs a Java Development Kit ${required} or newer, and none was found."

@@ -50,7 +50,6 @@ public final class DataPlaneHandler extends Handler.Abstract {
 
     /** A client's request for a shorter deadline than the configured one. */
     static final String TIMEOUT_HEADER = "x-portcullis-timeout-ms";
-    private static final String REQUEST_ID = "x-request-id";
     private static final String CHAT = "/v1/chat/completions";
     private static final String EMBEDDINGS = "/v1/embeddings";
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -86,8 +85,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
         if (!CHAT.equals(path) && !EMBEDDINGS.equals(path)) {
             return false;
         }
-        String requestId = RequestIds.from(request.getHeaders().get(REQUEST_ID));
-        response.getHeaders().put(REQUEST_ID, requestId);
+        String requestId = RequestIdHandler.of(request);
         AccessLog.Entry entry = new AccessLog.Entry(requestId, request.getMethod(), path);
         metrics.inFlight().incrementAndGet();
         try {
@@ -140,6 +138,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
         } finally {
             entry.provider = record.provider();
             entry.attempts = record.attempts();
+            entry.principal = record.principal();
         }
         reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
         switch (reply) {
@@ -164,7 +163,13 @@ public final class DataPlaneHandler extends Handler.Abstract {
     private void stream(Request request, Response response, Callback callback, AccessLog.Entry entry,
                         ChunkStream chunks, boolean includeUsage) {
         // Closing from Jetty's side (client gone while we wait on the upstream) unblocks next() and frees upstream.
-        request.addFailureListener(failure -> chunks.close());
+        java.util.concurrent.atomic.AtomicBoolean clientGone = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable leave = () -> {
+            clientGone.set(true);
+            chunks.close();
+        };
+        request.addFailureListener(failure -> leave.run());
+        ClientDeparture.watch(request, response, leave);
         try (chunks) {
             Optional<ChatChunk> next = chunks.next();
             entry.status = 200;
@@ -185,6 +190,9 @@ public final class DataPlaneHandler extends Handler.Abstract {
                     next = chunks.next();
                 }
             } catch (GatewayException e) {
+                if (clientGone.get()) {
+                    throw new IOException("the client went away", e);
+                }
                 entry.errorCode = e.code().wireName();
                 log.warn("Request {}: stream failed after it started: {}", entry.requestId, e.getMessage());
                 write(response, false, OpenAiCodec.encodeErrorEvent(e));

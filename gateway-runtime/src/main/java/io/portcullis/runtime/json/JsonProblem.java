@@ -138,6 +138,9 @@ public record JsonProblem(String path, String message) {
     private static String syntax(JsonProcessingException failure) {
         String original = firstLine(failure.getOriginalMessage());
         int source = original.indexOf(" (start marker at");
+        if (source < 0) {
+            source = original.indexOf(" (for ");
+        }
         if (source >= 0) {
             original = original.substring(0, source);
         }

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chain handed to the policy at {@code index}: {@link #proceed} runs the next policy, or the terminal after the
- * last. Enforces the contract and names the culprit: {@code proceed} at most once, never a {@code null} reply.
+ * last. Enforces the contract and names the culprit: {@code proceed} at most once, never a {@code null} reply. A
+ * stream that a failing policy received and did not return is closed, so that its upstream connection is released.
  *
  * <p>A policy that fails with anything but a {@link GatewayException} is a bug: fail-closed policies turn it into a
  * 500 whose message names the policy; fail-open ones are skipped (or, if they had already proceeded, their
@@ -47,23 +48,44 @@ final class RealChain implements Chain {
         try {
             reply = link.policy().apply(exchange, next);
         } catch (GatewayException e) {
+            next.abandon();
             throw e;
         } catch (RuntimeException e) {
             reply = failed(link, next, exchange, e);
         }
         if (reply == null) {
-            throw new IllegalStateException("policy '" + link.name() + "' returned a null reply");
+            // Thrown as a GatewayException so that the policies before this one pass it on instead of taking the blame.
+            next.abandon();
+            log.error("Policy '{}' returned a null reply on request {}", link.name(), exchange.requestId());
+            throw new GatewayException(ErrorCode.INTERNAL, "policy '" + link.name() + "' returned no reply. Quote "
+                    + "request id " + exchange.requestId() + " to the gateway's operator.");
         }
         downstreamReply = reply;
         return reply;
     }
 
+    /**
+     * Closes the stream this chain answered with when the policy that received it fails instead of returning it:
+     * no one else would, and it holds an upstream connection open.
+     */
+    private void abandon() {
+        if (downstreamReply instanceof Reply.Streaming streaming) {
+            try {
+                streaming.chunks().close();
+            } catch (RuntimeException e) {
+                log.warn("Closing an abandoned stream failed", e);
+            }
+        }
+    }
+
     private Reply failed(PolicyLink link, RealChain next, Exchange exchange, RuntimeException failure) {
         if (!link.failOpen()) {
             log.error("Policy '{}' failed on request {}", link.name(), exchange.requestId(), failure);
-            throw new GatewayException(ErrorCode.INTERNAL, "policy '" + link.name()
-                    + "' failed; the request was not sent upstream. Quote request id " + exchange.requestId()
-                    + " to the gateway's operator.", failure);
+            next.abandon();
+            throw new GatewayException(ErrorCode.INTERNAL, "policy '" + link.name() + "' failed"
+                    + (next.proceeded ? " after the request had been answered downstream" : "; the request was not "
+                    + "sent upstream") + ". Quote request id " + exchange.requestId() + " to the gateway's operator.",
+                    failure);
         }
         log.warn("Policy '{}' failed on request {} and is fail-open: skipped", link.name(), exchange.requestId(),
                 failure);

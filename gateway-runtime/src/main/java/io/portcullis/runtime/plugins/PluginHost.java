@@ -142,8 +142,14 @@ public final class PluginHost implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.stopPlugins();
-        manager.unloadPlugins();
+        // Not stopPlugins(): PF4J 3.15.0's iterates the list it modifies (pf4j/pf4j#656). unloadPlugin stops first.
+        for (PluginWrapper plugin : List.copyOf(manager.getPlugins())) {
+            try {
+                manager.unloadPlugin(plugin.getPluginId());
+            } catch (RuntimeException e) {
+                log.warn("Plugin {} did not stop cleanly", plugin.getPluginId(), e);
+            }
+        }
     }
 
     private static String rootMessage(Throwable failure) {

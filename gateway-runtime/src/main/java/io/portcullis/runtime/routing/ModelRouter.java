@@ -73,6 +73,7 @@ public final class ModelRouter implements Terminal {
                     + "' is not available: " + reason + ".");
         }
         RequestRecord record = exchange.get(RequestRecord.KEY).orElseGet(RequestRecord::new);
+        record.madeFor(exchange.principal().id());
         CallContext call = new CallContext(exchange.requestId(), exchange.deadline());
         GatewayException last = null;
         for (Candidate candidate : candidates) {

@@ -17,6 +17,17 @@ public final class RequestRecord {
 
     private final List<String> attempts = new ArrayList<>();
     private String provider;
+    private String principal;
+
+    /** Notes who the request was made for, as the policies established it (an id, never a secret). */
+    public void madeFor(String principalId) {
+        principal = principalId;
+    }
+
+    /** @return the principal's id, or {@code null} when the request never reached the router */
+    public String principal() {
+        return principal;
+    }
 
     /** Notes an attempt on a target: {@code openai/gpt-4o-mini=502}. */
     public void attempt(String target, String outcome) {

@@ -1,6 +1,7 @@
 package io.portcullis.runtime.server;
 
 import io.portcullis.runtime.config.GatewayConfig;
+import io.portcullis.runtime.http.RequestIdHandler;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -33,7 +34,7 @@ public final class GatewayServer {
         connector.setPort(config.port());
         server.addConnector(connector);
 
-        server.setHandler(new Handler.Sequence(dataPlane, controlPlane));
+        server.setHandler(new RequestIdHandler(new Handler.Sequence(dataPlane, controlPlane)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(5_000);
         return server;

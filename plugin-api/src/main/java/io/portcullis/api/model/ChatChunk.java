@@ -107,12 +107,23 @@ public record ChatChunk(
      * @param id       the call's id, in its first piece
      * @param type     {@code function}, in its first piece
      * @param function the name (first piece) and an argument fragment
+     * @param extra    every other field
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ToolCallDelta(
             @JsonProperty("index") int index,
             @JsonProperty("id") String id,
             @JsonProperty("type") String type,
-            @JsonProperty("function") FunctionCall function) {
+            @JsonProperty("function") FunctionCall function,
+            @JsonAnySetter @JsonAnyGetter Map<String, JsonNode> extra) {
+
+        public ToolCallDelta {
+            extra = Extras.copy(extra);
+        }
+
+        /** A piece without other fields. */
+        public ToolCallDelta(int index, String id, String type, FunctionCall function) {
+            this(index, id, type, function, null);
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -102,7 +103,8 @@ public sealed interface Reply permits Reply.Complete, Reply.Streaming, Reply.Emb
     final class AssemblingStream extends ForwardingChunkStream {
         private final ChatResponseAssembler assembler = new ChatResponseAssembler();
         private final Consumer<Completion> hook;
-        private boolean reported;
+        // close() may come from another thread (the client went away) while next() runs: report exactly once.
+        private final AtomicBoolean reported = new AtomicBoolean();
 
         private AssemblingStream(ChunkStream delegate, Consumer<Completion> hook) {
             super(delegate);
@@ -126,8 +128,7 @@ public sealed interface Reply permits Reply.Complete, Reply.Streaming, Reply.Emb
         }
 
         private void report(boolean finished) {
-            if (!reported) {
-                reported = true;
+            if (reported.compareAndSet(false, true)) {
                 hook.accept(new Completion(assembler.build(), assembler.usage(), finished));
             }
         }

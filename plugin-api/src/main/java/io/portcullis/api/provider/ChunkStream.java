@@ -17,7 +17,7 @@ public interface ChunkStream extends AutoCloseable {
     /**
      * Blocks until the next chunk arrives.
      *
-     * @return the next chunk, or empty at the end of the stream
+     * @return the next chunk, or empty at the end of the stream and after {@link #close()}
      * @throws io.portcullis.api.error.GatewayException when the upstream fails mid-stream
      */
     Optional<ChatChunk> next();

@@ -3,6 +3,8 @@ package io.portcullis.api.service;
 import io.portcullis.api.model.ChatRequest;
 import io.portcullis.api.model.Message;
 
+import java.util.Objects;
+
 /**
  * Counts tokens the way a model family does (tiktoken's encodings: {@code o200k_base} for GPT-4o and newer,
  * {@code cl100k_base} for older and unknown models). Safe to share between threads.
@@ -28,8 +30,9 @@ public interface Tokenizer {
                 if (message.toolCalls() != null) {
                     for (var call : message.toolCalls()) {
                         if (call.function() != null) {
-                            total += count(request.model(), String.valueOf(call.function().name()))
-                                    + count(request.model(), String.valueOf(call.function().arguments()));
+                            total += count(request.model(), Objects.requireNonNullElse(call.function().name(), ""))
+                                    + count(request.model(),
+                                    Objects.requireNonNullElse(call.function().arguments(), ""));
                         }
                     }
                 }

@@ -22,6 +22,14 @@ public record UpstreamRequest(String method, URI uri, Map<String, String> header
         headers = Map.copyOf(headers);
     }
 
+    /** Names the headers but never shows their values, nor the URI's query: either may hold a credential. */
+    @Override
+    public String toString() {
+        return "UpstreamRequest[" + method + " " + uri.getScheme() + "://" + uri.getAuthority() + uri.getPath()
+                + ", headers=" + new java.util.TreeSet<>(headers.keySet()) + ", body=" + (body == null ? 0 : body.length)
+                + " bytes, readTimeout=" + readTimeout + ", deadline=" + deadline + "]";
+    }
+
     /** A {@code POST} of a JSON body. */
     public static UpstreamRequest postJson(URI uri, byte[] json, Map<String, String> headers, Duration readTimeout,
                                            Instant deadline) {

@@ -1,0 +1,309 @@
+package io.portcullis.runtime.services;
+
+import io.portcullis.api.error.ErrorCode;
+import io.portcullis.api.error.GatewayException;
+import io.portcullis.api.service.HttpTransport;
+import io.portcullis.api.service.UpstreamRequest;
+import io.portcullis.api.service.UpstreamResponse;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@link HttpTransport} on Jetty's {@link HttpClient}: the request's {@code readTimeout} becomes Jetty's idle
+ * timeout of the exchange, its {@code deadline} the total timeout, and the body is read as it arrives.
+ *
+ * <p>The caller owns the client: it creates it, sets the connect timeout, starts it and stops it. Failures to reach
+ * the upstream become {@link GatewayException}s whose messages are fit for the client (no URL, no header); the
+ * upstream's {@code host:port} is kept in the logged cause only.
+ *
+ * <p>Every status is an answer for the provider to map, so the transport keeps Jetty from acting on some of them
+ * itself: redirects are not followed (a redirect would carry the upstream's credentials to wherever it points), and
+ * the constructor removes the client's {@code WWW-Authenticate} handler, which fails a 401 that has no such header
+ * (OpenAI's have none) instead of returning it.
+ */
+public final class JettyHttpTransport implements HttpTransport {
+
+    /**
+     * How much longer than the deadline {@link #send} waits for the headers. Jetty's own total timeout fails the
+     * exchange at the deadline; this margin only guards against that notification getting lost.
+     */
+    private static final Duration HEADERS_WAIT_MARGIN = Duration.ofSeconds(1);
+
+    private final HttpClient client;
+
+    /** @param client a configured client, started and stopped by the caller */
+    public JettyHttpTransport(HttpClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+        client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+    }
+
+    @Override
+    public UpstreamResponse send(UpstreamRequest upstream) {
+        Call call = new Call(upstream);
+        if (call.deadlinePassed()) {
+            throw call.timeout(new TimeoutException("deadline passed before sending"));
+        }
+        Request request = newRequest(upstream, call);
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request.send(listener);
+        try {
+            Response response = awaitHeaders(listener, call);
+            return new JettyUpstreamResponse(call, request, response, listener.getInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            request.abort(e);
+            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the call to the upstream was interrupted",
+                    call.described(e));
+        } catch (TimeoutException e) {
+            request.abort(e);
+            throw call.timeout(e);
+        } catch (ExecutionException e) {
+            throw call.failure(e.getCause() == null ? e : e.getCause());
+        }
+    }
+
+    private Request newRequest(UpstreamRequest upstream, Call call) {
+        Request request = client.newRequest(upstream.uri()).method(upstream.method()).followRedirects(false);
+        request.headers(fields -> upstream.headers().forEach(fields::put));
+        if (upstream.body() != null) {
+            // The content's own type would replace a Content-Type header with application/octet-stream.
+            request.body(new BytesRequestContent(contentType(upstream.headers()), upstream.body()));
+        }
+        if (upstream.readTimeout() != null) {
+            request.idleTimeout(upstream.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (upstream.deadline() != null) {
+            // Jetty's total timeout covers the whole exchange, body included: exactly the deadline's meaning. Rounded
+            // up, so that it never fires before the deadline (which is how a timeout is told from the read timeout).
+            long millis = (call.remaining().toNanos() + 999_999) / 1_000_000;
+            request.timeout(Math.max(1, millis), TimeUnit.MILLISECONDS);
+        }
+        return request;
+    }
+
+    private static String contentType(Map<String, String> headers) {
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            if (header.getKey().equalsIgnoreCase("Content-Type")) {
+                return header.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static Response awaitHeaders(InputStreamResponseListener listener, Call call)
+            throws InterruptedException, TimeoutException, ExecutionException {
+        if (call.request.deadline() == null) {
+            // No deadline: Jetty's idle timeout, if any, is what ends a silent upstream.
+            return listener.get(Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+        }
+        return listener.get(call.remaining().plus(HEADERS_WAIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One call: its request, and what its failures are reported as. */
+    private record Call(UpstreamRequest request) {
+
+        Duration remaining() {
+            return Duration.between(Instant.now(), request.deadline());
+        }
+
+        boolean deadlinePassed() {
+            return request.deadline() != null && !remaining().isPositive();
+        }
+
+        /** The upstream's scheme, host and port: what a log may show of the URI (the path and query may not). */
+        String origin() {
+            URI uri = request.uri();
+            return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+        }
+
+        /** Wraps a failure in a cause that names the upstream's origin, for the log. */
+        IOException described(Throwable failure) {
+            return new IOException(request.method() + " " + origin() + ": " + failure, failure);
+        }
+
+        GatewayException timeout(Throwable failure) {
+            return new GatewayException(ErrorCode.UPSTREAM_TIMEOUT, timeoutMessage(), described(failure));
+        }
+
+        /** Says which limit ran out: the deadline if it has passed, otherwise the read timeout. */
+        String timeoutMessage() {
+            if (deadlinePassed() || request.readTimeout() == null) {
+                return "the upstream did not answer before the request's deadline";
+            }
+            return "the upstream did not answer within " + request.readTimeout().toMillis() + " ms";
+        }
+
+        /** Maps a failure that happened before the response's headers arrived. */
+        GatewayException failure(Throwable failure) {
+            if (isTimeout(failure)) {
+                return timeout(failure);
+            }
+            if (isUnreachable(failure)) {
+                return new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, "the upstream could not be reached",
+                        described(failure));
+            }
+            return new GatewayException(ErrorCode.UPSTREAM_ERROR, "the connection to the upstream failed",
+                    described(failure));
+        }
+    }
+
+    /** Whether the failure is Jetty's idle or total timeout (a {@link TimeoutException} anywhere in the chain). */
+    static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether no connection could be made: refused, no route, a name that does not resolve, or the connect timeout
+     * (which Jetty reports as a {@link SocketTimeoutException}; its idle and total timeouts are
+     * {@link TimeoutException}s).
+     */
+    static boolean isUnreachable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof UnknownHostException || t instanceof UnresolvedAddressException
+                    || t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A response whose headers have arrived and whose body Jetty feeds into {@link #body()} as it comes. */
+    private static final class JettyUpstreamResponse implements UpstreamResponse {
+
+        private final Call call;
+        private final Request request;
+        private final Response response;
+        private final InputStream body;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        JettyUpstreamResponse(Call call, Request request, Response response, InputStream content) {
+            this.call = call;
+            this.request = request;
+            this.response = response;
+            this.body = new TimeoutReportingStream(content, call);
+        }
+
+        @Override
+        public int status() {
+            return response.getStatus();
+        }
+
+        @Override
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(response.getHeaders().get(name));
+        }
+
+        @Override
+        public InputStream body() {
+            return body;
+        }
+
+        @Override
+        public String bodyAsString(int maxBytes) {
+            try {
+                return new String(body.readNBytes(maxBytes), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                if (isTimeout(e)) {
+                    throw call.timeout(e);
+                }
+                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the upstream failed while sending its answer",
+                        call.described(e));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            // The input stream alone aborts only when the next chunk arrives; an upstream that is silent (a model
+            // still thinking) would keep the connection. Aborting closes it now, and is a no-op when the response
+            // has already been read to its end.
+            request.abort(new AsynchronousCloseException());
+            try {
+                body.close();
+            } catch (IOException ignored) {
+                // Jetty's stream only releases its queued chunks on close; the exchange is already aborted.
+            }
+        }
+    }
+
+    /**
+     * Reports Jetty's timeouts on the body as {@link InterruptedIOException}s, as {@link UpstreamResponse} promises
+     * (Jetty itself wraps them in a plain {@link IOException}), and answers zero-length reads at once.
+     */
+    private static final class TimeoutReportingStream extends FilterInputStream {
+
+        private final Call call;
+
+        TimeoutReportingStream(InputStream in, Call call) {
+            super(in);
+            this.call = call;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int read = read(one, 0, 1);
+            return read < 0 ? read : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            Objects.checkFromIndexSize(offset, length, buffer.length);
+            if (length == 0) {
+                // Jetty's stream waits for content even when asked for nothing, and InputStream.readNBytes asks
+                // for nothing once it has its bytes: it would block until the next chunk.
+                return 0;
+            }
+            try {
+                return super.read(buffer, offset, length);
+            } catch (IOException | RuntimeException e) {
+                throw translated(e);
+            }
+        }
+
+        /** Jetty rethrows a failure that is a RuntimeException (a protocol violation, say) as it is: wrap it. */
+        private IOException translated(Exception e) {
+            IOException failure = e instanceof IOException io ? io : new IOException(e);
+            if (failure instanceof InterruptedIOException || !isTimeout(failure)) {
+                return failure;
+            }
+            InterruptedIOException timeout = new SocketTimeoutException(call.timeoutMessage());
+            timeout.initCause(failure);
+            return timeout;
+        }
+    }
+}
