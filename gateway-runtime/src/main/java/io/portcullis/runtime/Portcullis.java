@@ -17,6 +17,7 @@ import io.portcullis.runtime.server.GatewayServer;
 import io.portcullis.runtime.services.JettyHttpTransport;
 import io.portcullis.runtime.services.JtokkitTokenizer;
 import io.portcullis.runtime.services.MicrometerMetrics;
+import io.portcullis.runtime.services.UpstreamClient;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Server;
 import org.glassfish.hk2.api.ServiceLocator;
@@ -71,11 +72,7 @@ public final class Portcullis implements AutoCloseable {
     private void assemble(GatewayConfig config, Path home, String source) throws Exception {
         MicrometerMetrics metrics = new MicrometerMetrics();
         Tokenizer tokenizer = new JtokkitTokenizer();
-        HttpClient upstreamClient = new HttpClient();
-        upstreamClient.setConnectTimeout(config.upstream().connectTimeoutMs());
-        upstreamClient.setMaxConnectionsPerDestination(config.upstream().maxConnectionsPerUpstream());
-        upstreamClient.setFollowRedirects(false);
-        upstreamClient.setUserAgentField(null);
+        HttpClient upstreamClient = UpstreamClient.create(config.upstream());
         upstreamClient.start();
         resources.add(upstreamClient::stop);
         HttpTransport transport = new JettyHttpTransport(upstreamClient);

@@ -290,6 +290,65 @@ class JettyHttpTransportTest {
     }
 
     @Test
+    void exchange_returns_the_whole_answer_read_into_memory() throws Exception {
+        behaviour = (request, response) -> {
+            response.setStatus(200);
+            response.getHeaders().put("x-upstream", "yes");
+            try (OutputStream out = Response.asBufferedOutputStream(request, response)) {
+                write(out, "{\"part\":1,");
+                write(out, "\"part2\":2}");
+            }
+        };
+
+        try (UpstreamResponse response = transport.exchange(get(uri("/whole"), LONG, LONG), 1024)) {
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("X-Upstream")).hasValue("yes");
+            assertThat(new String(response.body().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"part\":1,\"part2\":2}");
+            assertThat(response.bodyAsString(8)).isEqualTo("{\"part\":");
+        }
+    }
+
+    @Test
+    void exchange_refuses_an_answer_larger_than_it_may_buffer_with_a_502() {
+        behaviour = (request, response) -> {
+            try (OutputStream out = Response.asBufferedOutputStream(request, response)) {
+                write(out, "x".repeat(4096));
+            }
+        };
+
+        GatewayException failure = catchThrowableOfType(GatewayException.class,
+                () -> transport.exchange(get(uri("/big"), LONG, LONG), 1024));
+
+        assertThat(failure.status()).isEqualTo(502);
+        assertThat(failure.getMessage()).isEqualTo("the upstream's answer is larger than the 1024 bytes the gateway reads");
+    }
+
+    @Test
+    void exchange_with_an_upstream_silent_past_the_read_timeout_is_504() {
+        behaviour = (request, response) -> release.await();
+
+        GatewayException failure = catchThrowableOfType(GatewayException.class,
+                () -> transport.exchange(get(uri("/hang"), Duration.ofMillis(300), LONG), 1024));
+
+        assertThat(failure.code()).isEqualTo(ErrorCode.UPSTREAM_TIMEOUT);
+        assertThat(failure.getMessage()).isEqualTo("the upstream did not answer within 300 ms");
+    }
+
+    @Test
+    void exchange_with_a_refused_connection_is_503() throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        GatewayException failure = catchThrowableOfType(GatewayException.class, () -> transport.exchange(
+                get(URI.create("http://127.0.0.1:" + closedPort + "/x"), LONG, LONG), 1024));
+
+        assertThat(failure.status()).isEqualTo(503);
+    }
+
+    @Test
     void an_upstream_silent_past_the_read_timeout_before_its_headers_is_504() {
         behaviour = (request, response) -> release.await();
 

@@ -26,4 +26,19 @@ public interface HttpTransport {
      * @throws io.portcullis.api.error.GatewayException when the upstream cannot be reached or does not answer in time
      */
     UpstreamResponse send(UpstreamRequest request);
+
+    /**
+     * Sends a request and returns once its whole body has arrived, read into memory by the transport. For answers
+     * that are read whole anyway (a JSON reply) this is cheaper than {@link #send}: the request's thread is woken
+     * once, not for every piece of the body. The response's {@link UpstreamResponse#body()} then reads from memory,
+     * and closing it releases nothing further.
+     *
+     * <p>The default sends with {@link #send} (a transport that cannot buffer is still correct).
+     *
+     * @param maxBodyBytes the largest body to accept; a larger one fails the call with {@code UPSTREAM_ERROR}
+     * @throws io.portcullis.api.error.GatewayException when the upstream cannot be reached or does not answer in time
+     */
+    default UpstreamResponse exchange(UpstreamRequest request, int maxBodyBytes) {
+        return send(request);
+    }
 }

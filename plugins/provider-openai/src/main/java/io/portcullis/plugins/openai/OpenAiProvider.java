@@ -54,6 +54,8 @@ public final class OpenAiProvider implements Provider {
 
     private static final String APPLICATION_JSON = "application/json";
     private static final String EVENT_STREAM = "text/event-stream";
+    /** The largest JSON answer read: far above any chat completion or embeddings batch, far below the heap. */
+    private static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
     private final String id;
     private final OpenAiConfig config;
@@ -129,7 +131,7 @@ public final class OpenAiProvider implements Provider {
         }
         UpstreamRequest request = UpstreamRequest.get(modelList, headers(APPLICATION_JSON, null),
                 config.readTimeout(), Instant.now().plus(config.readTimeout()));
-        try (UpstreamResponse response = checked(transport.send(request))) {
+        try (UpstreamResponse response = checked(transport.exchange(request, MAX_ANSWER_BYTES))) {
             List<ModelInfo> models = new ArrayList<>();
             for (JsonNode model : read(response, JsonNode.class, "a model list").path("data")) {
                 models.add(ModelInfo.of(model.path("id").asText(), model.path("created").asLong(),
@@ -139,6 +141,7 @@ public final class OpenAiProvider implements Provider {
         }
     }
 
+    /** Posts a JSON body: a stream's answer is read as it comes, a JSON answer is read whole by the transport. */
     private UpstreamResponse post(URI uri, Object body, CallContext call, String accept) {
         byte[] json;
         try {
@@ -146,8 +149,10 @@ public final class OpenAiProvider implements Provider {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a canonical request could not be written as JSON", e);
         }
-        return checked(transport.send(UpstreamRequest.postJson(uri, json, headers(accept, call.requestId()),
-                config.readTimeout(), call.deadline())));
+        UpstreamRequest request = UpstreamRequest.postJson(uri, json, headers(accept, call.requestId()),
+                config.readTimeout(), call.deadline());
+        return checked(accept.equals(EVENT_STREAM) ? transport.send(request)
+                : transport.exchange(request, MAX_ANSWER_BYTES));
     }
 
     /** Returns a successful response; maps an error status to the exception to throw, closing the response. */
