@@ -68,10 +68,7 @@ public final class JettyHttpTransport implements HttpTransport {
 
     @Override
     public UpstreamResponse send(UpstreamRequest upstream) {
-        Call call = new Call(upstream);
-        if (call.deadlinePassed()) {
-            throw call.timeout(new TimeoutException("deadline passed before sending"));
-        }
+        Call call = begin(upstream);
         Request request = newRequest(upstream, call);
         InputStreamResponseListener listener = new InputStreamResponseListener();
         request.send(listener);
@@ -79,36 +76,27 @@ public final class JettyHttpTransport implements HttpTransport {
             Response response = awaitHeaders(listener, call);
             return new JettyUpstreamResponse(call, request, response, listener.getInputStream());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            request.abort(e);
-            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the call to the upstream was interrupted",
-                    call.described(e));
+            throw interrupted(request, call, e);
         } catch (TimeoutException e) {
             request.abort(e);
             throw call.timeout(e);
         } catch (ExecutionException e) {
-            throw call.failure(e.getCause() == null ? e : e.getCause());
+            throw call.failure(causeOf(e));
         }
     }
 
     @Override
     public UpstreamResponse exchange(UpstreamRequest upstream, int maxBodyBytes) {
-        Call call = new Call(upstream);
-        if (call.deadlinePassed()) {
-            throw call.timeout(new TimeoutException("deadline passed before sending"));
-        }
+        Call call = begin(upstream);
         Request request = newRequest(upstream, call);
         CompletableFuture<ContentResponse> answer = new CompletableResponseListener(request, maxBodyBytes).send();
         try {
             // Untimed: the request's own idle and total timeouts (set by newRequest) complete the future.
             return new BufferedUpstreamResponse(answer.get());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            request.abort(e);
-            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the call to the upstream was interrupted",
-                    call.described(e));
+            throw interrupted(request, call, e);
         } catch (ExecutionException e) {
-            Throwable failure = e.getCause() == null ? e : e.getCause();
+            Throwable failure = causeOf(e);
             if (failure instanceof IllegalArgumentException) {
                 // Jetty's way of saying the body outgrew the buffer it was allowed.
                 throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the upstream's answer is larger than the "
@@ -116,6 +104,26 @@ public final class JettyHttpTransport implements HttpTransport {
             }
             throw call.failure(failure);
         }
+    }
+
+    /** Starts a call, or fails it at once when its deadline has already passed. */
+    private static Call begin(UpstreamRequest upstream) {
+        Call call = new Call(upstream);
+        if (call.deadlinePassed()) {
+            throw call.timeout(new TimeoutException("deadline passed before sending"));
+        }
+        return call;
+    }
+
+    private static GatewayException interrupted(Request request, Call call, InterruptedException e) {
+        Thread.currentThread().interrupt();
+        request.abort(e);
+        return new GatewayException(ErrorCode.UPSTREAM_ERROR, "the call to the upstream was interrupted",
+                call.described(e));
+    }
+
+    private static Throwable causeOf(ExecutionException e) {
+        return e.getCause() == null ? e : e.getCause();
     }
 
     private Request newRequest(UpstreamRequest upstream, Call call) {
