@@ -83,8 +83,9 @@ public final class RouteTable {
 
     private static <C> Policy create(PolicyFactory<C> factory, ObjectNode settings, String path, ConfigLoader binder,
                                      List<String> problems) {
+        int problemsBefore = problems.size();
         C config = binder.bindNode(settings, path, factory.configType(), problems);
-        if (config == null) {
+        if (problems.size() > problemsBefore) {
             return null;
         }
         try {

@@ -76,7 +76,8 @@ public final class ModelRouter implements Terminal {
         record.madeFor(exchange.principal().id());
         CallContext call = new CallContext(exchange.requestId(), exchange.deadline());
         GatewayException last = null;
-        for (Candidate candidate : candidates) {
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate candidate = candidates.get(i);
             if (last != null && Instant.now().isAfter(exchange.deadline())) {
                 break;
             }
@@ -87,11 +88,11 @@ public final class ModelRouter implements Terminal {
                 return reply.withHeader(PROVIDER_HEADER, candidate.providerId());
             } catch (GatewayException e) {
                 record.attempt(candidate.label(), String.valueOf(e.status()));
-                if (!retryable(e)) {
+                if (!retryable(e) || i == candidates.size() - 1) {
                     throw e;
                 }
-                log.info("Request {}: {} failed with {} ({}); trying the next target", exchange.requestId(),
-                        candidate.label(), e.status(), e.getMessage());
+                log.info("Request {}: {} failed with {} ({}); trying {}", exchange.requestId(),
+                        candidate.label(), e.status(), e.getMessage(), candidates.get(i + 1).label());
                 last = e;
             }
         }

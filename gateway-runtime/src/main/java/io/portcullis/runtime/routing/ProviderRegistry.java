@@ -71,8 +71,9 @@ public final class ProviderRegistry implements AutoCloseable {
 
     private static <C> Provider create(ProviderFactory<C> factory, GatewayConfig.ProviderEntry entry, String path,
                                        ConfigLoader binder, List<String> problems) {
+        int problemsBefore = problems.size();
         C config = binder.bindNode(entry.settings(), path, factory.configType(), problems);
-        if (config == null) {
+        if (problems.size() > problemsBefore) {
             return null;
         }
         try {
