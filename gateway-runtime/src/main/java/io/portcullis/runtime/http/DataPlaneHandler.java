@@ -52,6 +52,8 @@ public final class DataPlaneHandler extends Handler.Abstract {
     static final String TIMEOUT_HEADER = "x-portcullis-timeout-ms";
     private static final String CHAT = "/v1/chat/completions";
     private static final String EMBEDDINGS = "/v1/embeddings";
+    /** How much of a refused body is read and dropped so that the 413 reaches the client (see drain). */
+    private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final Logger log = LoggerFactory.getLogger(DataPlaneHandler.class);
 
@@ -245,16 +247,18 @@ public final class DataPlaneHandler extends Handler.Abstract {
 
     private byte[] readBody(Request request) {
         long declared = request.getLength();
-        if (declared > maxBodyBytes) {
-            throw tooLarge();
-        }
-        int expected = declared > 0 ? (int) declared : 8192;
+        int expected = declared > 0 && declared <= maxBodyBytes ? (int) declared : 8192;
         ByteArrayOutputStream body = new ByteArrayOutputStream(expected);
         byte[] buffer = new byte[Math.min(expected, 64 * 1024)];
         try (InputStream in = Request.asInputStream(request)) {
+            if (declared > maxBodyBytes) {
+                drain(in);
+                throw tooLarge();
+            }
             int read;
             while ((read = in.read(buffer)) != -1) {
                 if (body.size() + read > maxBodyBytes) {
+                    drain(in);
                     throw tooLarge();
                 }
                 body.write(buffer, 0, read);
@@ -264,6 +268,20 @@ public final class DataPlaneHandler extends Handler.Abstract {
                     + e.getClass().getSimpleName());
         }
         return body.toByteArray();
+    }
+
+    /**
+     * Reads and drops what the client is still sending of a refused body, up to {@link #DRAIN_LIMIT}: a connection
+     * closed with unread data is reset, and the client may see the reset before the 413. Beyond the limit the
+     * connection is closed all the same; a client sending that much more has to cope.
+     */
+    private static void drain(InputStream in) throws IOException {
+        byte[] sink = new byte[8192];
+        long left = DRAIN_LIMIT;
+        int read;
+        while (left > 0 && (read = in.read(sink, 0, (int) Math.min(sink.length, left))) != -1) {
+            left -= read;
+        }
     }
 
     private GatewayException tooLarge() {
