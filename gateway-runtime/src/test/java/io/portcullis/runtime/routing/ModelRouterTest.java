@@ -149,7 +149,7 @@ class ModelRouterTest {
 
         @Override
         public ChunkStream stream(ChatRequest request, CallContext call) {
-            throw new UnsupportedOperationException("not used by these tests");
+            throw new AssertionError("the router tests send no streamed requests");
         }
 
         @Override
