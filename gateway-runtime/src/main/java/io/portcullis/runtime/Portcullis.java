@@ -3,6 +3,8 @@ package io.portcullis.runtime;
 import io.portcullis.api.service.HttpTransport;
 import io.portcullis.api.service.Metrics;
 import io.portcullis.api.service.Tokenizer;
+import io.portcullis.runtime.admin.AdminPlane;
+import io.portcullis.runtime.admin.RoutesResource;
 import io.portcullis.runtime.config.ConfigLoader;
 import io.portcullis.runtime.config.GatewayConfig;
 import io.portcullis.runtime.control.ControlPlane;
@@ -45,6 +47,7 @@ public final class Portcullis implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final GatewayStatus status = new GatewayStatus();
     private Server server;
+    private Server adminServer;
 
     private Portcullis() {
     }
@@ -99,6 +102,16 @@ public final class Portcullis implements AutoCloseable {
         server.start();
         resources.add(server::stop);
 
+        List<Object> adminResources = new ArrayList<>();
+        adminResources.add(new RoutesResource(() -> routes));
+        adminServer = AdminPlane.create(config.admin(), adminResources);
+        adminServer.start();
+        resources.add(adminServer::stop);
+        if (config.admin().token().isEmpty()) {
+            log.warn("The admin API on {}:{} refuses every call: no admin.token is configured",
+                    config.admin().bind(), adminPort());
+        }
+
         status.ready(plugins.statuses(), problems(plugins.statuses(), config, providers, routes));
         log.info("Portcullis listening on {}:{}; models {}", config.server().bind(), port(),
                 router.availableModels().stream().map(m -> m.id()).toList());
@@ -118,6 +131,11 @@ public final class Portcullis implements AutoCloseable {
     /** @return the port the client listener is bound to */
     public int port() {
         return GatewayServer.port(server);
+    }
+
+    /** @return the port the admin API listens on */
+    public int adminPort() {
+        return AdminPlane.port(adminServer);
     }
 
     /** @return what the health endpoints report */

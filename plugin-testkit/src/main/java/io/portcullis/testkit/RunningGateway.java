@@ -21,8 +21,8 @@ import java.util.Map;
  * }
  * }</pre>
  *
- * <p>The configuration is the same YAML as {@code gateway.yaml}; the kit overrides {@code server.port} (0, a free
- * port), {@code server.bind} (127.0.0.1) and {@code plugins.dir} (the folder given).
+ * <p>The configuration is the same YAML as {@code gateway.yaml}; the kit overrides {@code server.port} and {@code admin.port}
+ * (0, a free port), {@code server.bind} and {@code admin.bind} (127.0.0.1) and {@code plugins.dir} (the folder given).
  */
 public final class RunningGateway implements AutoCloseable {
 
@@ -50,7 +50,7 @@ public final class RunningGateway implements AutoCloseable {
         GatewayConfig config = new GatewayConfig(
                 new GatewayConfig.ServerConfig("127.0.0.1", 0, server.maxBodyBytes(), server.requestTimeoutMs(),
                         server.accessLog()),
-                parsed.admin(), parsed.cluster(), new GatewayConfig.PluginsConfig(pluginsDir.toAbsolutePath().toString()),
+                new GatewayConfig.AdminConfig("127.0.0.1", 0, parsed.admin().token()), parsed.cluster(), new GatewayConfig.PluginsConfig(pluginsDir.toAbsolutePath().toString()),
                 parsed.upstream(), parsed.providers(), parsed.models(), parsed.routes(), parsed.policies());
         try {
             return new RunningGateway(Portcullis.start(config, pluginsDir.toAbsolutePath(), "test configuration"));
@@ -64,6 +64,16 @@ public final class RunningGateway implements AutoCloseable {
     /** @return the client port */
     public int port() {
         return gateway.port();
+    }
+
+    /** @return the admin API's port */
+    public int adminPort() {
+        return gateway.adminPort();
+    }
+
+    /** @return the absolute URI of a path on the admin port */
+    public URI adminUri(String path) {
+        return URI.create("http://127.0.0.1:" + adminPort() + path);
     }
 
     /** @return {@code http://127.0.0.1:<port>} */

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * Answers every control-plane failure in OpenAI's error format: Jersey's own 404/405/415 with their status, anything
  * else as a 500 that is logged (once, here) and says nothing about its cause.
  */
-final class OpenAiErrorMapper implements ExceptionMapper<Throwable> {
+public final class OpenAiErrorMapper implements ExceptionMapper<Throwable> {
 
     private static final Logger log = LoggerFactory.getLogger(OpenAiErrorMapper.class);
 

@@ -28,6 +28,9 @@ public final class GatewayServer {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // Jetty's per-connection header cache matches values case-insensitively by default: on a kept-alive
+        // connection "Bearer sk-abc" would be read as an earlier "Bearer sk-ABC". Credentials are case-sensitive.
+        http.setHeaderCacheCaseSensitive(true);
         http.setSendDateHeader(true);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.bind());
