@@ -5,6 +5,7 @@ import io.portcullis.api.error.ErrorCode;
 import io.portcullis.api.error.GatewayException;
 import io.portcullis.api.model.ChatChunk;
 import io.portcullis.api.provider.ChunkStream;
+import io.portcullis.api.provider.SseEventReader;
 import io.portcullis.api.service.UpstreamResponse;
 
 import java.io.IOException;

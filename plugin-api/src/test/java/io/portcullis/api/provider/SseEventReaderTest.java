@@ -1,4 +1,4 @@
-package io.portcullis.plugins.openai;
+package io.portcullis.api.provider;
 
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;

@@ -1,4 +1,4 @@
-package io.portcullis.plugins.openai;
+package io.portcullis.api.provider;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,14 +10,15 @@ import java.nio.charset.StandardCharsets;
  * Reads the {@code data} of server-sent events, as the HTML standard defines them: lines end with CRLF, LF or CR; a
  * blank line ends an event; an event's {@code data:} lines are joined with newlines; lines starting with {@code :}
  * are comments (keep-alives); other fields ({@code event:}, {@code id:}, {@code retry:}) are skipped, since
- * OpenAI-compatible chat streams put everything in {@code data}.
+ * the providers Portcullis speaks (OpenAI, Anthropic, Gemini) put everything a parser needs in {@code data}.
+ * Provider plugins share it so that none writes its own parser.
  */
-final class SseEventReader {
+public final class SseEventReader {
 
     private final BufferedReader lines;
     private boolean firstLine = true;
 
-    SseEventReader(InputStream body) {
+    public SseEventReader(InputStream body) {
         this.lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
     }
 
@@ -26,7 +27,7 @@ final class SseEventReader {
      *
      * @return its data, or {@code null} at the end of the stream
      */
-    String next() throws IOException {
+    public String next() throws IOException {
         StringBuilder data = null;
         String line;
         while ((line = lines.readLine()) != null) {
