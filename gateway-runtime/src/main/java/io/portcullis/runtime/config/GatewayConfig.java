@@ -27,7 +27,8 @@ public record GatewayConfig(
         Map<String, ObjectNode> policies) {
 
     /** The data-plane endpoints that exist whether or not a route configures policies for them. */
-    public static final List<String> DATA_PLANE_PATHS = List.of("/v1/chat/completions", "/v1/embeddings");
+    public static final List<String> DATA_PLANE_PATHS = List.of("/v1/chat/completions", "/v1/embeddings",
+            "/v1/messages");
 
     public GatewayConfig {
         server = server == null ? new ServerConfig(null, null, null, null, null) : server;
@@ -179,7 +180,7 @@ public record GatewayConfig(
     /**
      * One {@code routes:} entry.
      *
-     * @param path     the data-plane path ({@code /v1/chat/completions}, {@code /v1/embeddings})
+     * @param path     the data-plane path ({@code /v1/chat/completions}, {@code /v1/embeddings}, {@code /v1/messages})
      * @param policies the policies applied, in order: names of {@code policies:} blocks or of policy plugins
      */
     public record RouteEntry(String path, @JsonProperty("policies") List<String> policies) {
