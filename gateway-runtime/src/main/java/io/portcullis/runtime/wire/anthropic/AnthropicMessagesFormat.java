@@ -144,6 +144,13 @@ public final class AnthropicMessagesFormat implements WireFormat {
         }
     }
 
+    /** A tool call the model made itself (not code it ran): the SDK's {@code ToolUseBlock.caller()} expects one. */
+    static void writeDirectCaller(JsonGenerator json) throws IOException {
+        json.writeObjectFieldStart("caller");
+        json.writeStringField("type", "direct");
+        json.writeEndObject();
+    }
+
     private static byte[] message(ChatResponse response) {
         ChatResponse.Choice choice = response.choices().isEmpty() ? null : response.choices().get(0);
         Message message = choice == null ? null : choice.message();
@@ -169,6 +176,7 @@ public final class AnthropicMessagesFormat implements WireFormat {
                         json.writeStringField("id", call.id());
                         json.writeStringField("name", call.function() == null ? null : call.function().name());
                         writeInput(json, call);
+                        writeDirectCaller(json);
                         json.writeEndObject();
                     }
                 }

@@ -146,6 +146,7 @@ final class AnthropicStreamEncoder implements WireFormat.StreamEncoder {
                 json.writeStringField("name", name);
                 json.writeObjectFieldStart("input");
                 json.writeEndObject();
+                AnthropicMessagesFormat.writeDirectCaller(json);
             });
         }
         String fragment = function == null ? null : function.arguments();
