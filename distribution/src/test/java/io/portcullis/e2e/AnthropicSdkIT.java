@@ -17,6 +17,7 @@ import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.testkit.AnthropicSimulator;
 import io.portcullis.testkit.OpenAiSimulator;
 import io.portcullis.testkit.OpenAiSimulator.Script;
 import io.portcullis.testkit.RunningGateway;
@@ -41,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The official Anthropic Java SDK, unchanged but for its base URL, against the gateway's {@code POST /v1/messages}:
- * an application written for Anthropic's API using a model that an OpenAI-compatible upstream serves.
+ * an application written for Anthropic's API using a model that an OpenAI-compatible upstream serves, and one that
+ * an Anthropic upstream serves (through the canonical model and provider-anthropic, both ways).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class AnthropicSdkIT {
@@ -272,6 +274,136 @@ class AnthropicSdkIT {
                         assertThat(e.type()).hasValueSatisfying(type -> assertThat(type.asString())
                                 .isEqualTo("not_found_error"));
                         assertThat(e.getMessage()).contains("no-such-model");
+                    });
+        }
+    }
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class backed_by_an_anthropic_upstream {
+
+        private static final String UPSTREAM_KEY = "sk-ant-upstream-secret";
+
+        private AnthropicSimulator simulator;
+        private RunningGateway gateway;
+        private AnthropicClient client;
+
+        @BeforeAll
+        void start(@TempDir Path plugins) {
+            simulator = AnthropicSimulator.start().requireApiKey(UPSTREAM_KEY);
+            BuiltPlugins.copy(plugins, BuiltPlugins.ANTHROPIC);
+            gateway = RunningGateway.start("""
+                    providers:
+                      - { id: anthropic, type: anthropic, baseUrl: "%s", apiKey: %s }
+                    models:
+                      - { name: claude, targets: [ { provider: anthropic, model: claude-sonnet-4-5 } ] }
+                    """.formatted(simulator.baseUrl(), UPSTREAM_KEY), plugins);
+            client = sdk(gateway);
+        }
+
+        @AfterEach
+        void resetTheSimulator() {
+            simulator.reset().requireApiKey(UPSTREAM_KEY);
+        }
+
+        @AfterAll
+        void stop() {
+            if (client != null) {
+                client.close();
+            }
+            if (gateway != null) {
+                gateway.close();
+            }
+            if (simulator != null) {
+                simulator.close();
+            }
+        }
+
+        @Test
+        void a_message_reaches_the_upstream_as_the_client_wrote_it_with_the_gateways_key() {
+            Message message = client.messages().create(ask("claude", "What is a portcullis?")
+                    .system("You are terse.").stopSequences(List.of("STOP"))
+                    .addAssistantMessage("A gate.").addUserMessage("Say more.").build());
+
+            assertThat(text(message)).isEqualTo("echo: Say more.");
+            assertThat(message.model().asString()).isEqualTo("claude");
+            assertThat(message.stopReason()).hasValue(StopReason.END_TURN);
+            assertThat(message.usage().inputTokens()).isPositive();
+            assertThat(message.usage().outputTokens()).isPositive();
+
+            OpenAiSimulator.RecordedRequest received = simulator.lastRequest();
+            assertThat(received.header("x-api-key")).isEqualTo(UPSTREAM_KEY);
+            JsonNode sent = received.body();
+            assertThat(sent.path("model").asText()).isEqualTo("claude-sonnet-4-5");
+            assertThat(sent.path("max_tokens").asInt()).isEqualTo(256);
+            assertThat(sent.path("system").asText()).isEqualTo("You are terse.");
+            assertThat(sent.path("stop_sequences").get(0).asText()).isEqualTo("STOP");
+            assertThat(sent.path("messages").findValuesAsText("role")).containsExactly("user", "assistant", "user");
+        }
+
+        @Test
+        void a_stream_keeps_anthropics_event_sequence_through_the_canonical_chunks() {
+            simulator.script(AnthropicSimulator.Script.reply("one two three four").inChunks(4));
+            MessageAccumulator accumulator = MessageAccumulator.create();
+
+            List<RawMessageStreamEvent> events = stream(client, ask("claude", "count").build(), accumulator);
+
+            assertThat(shape(events)).isEqualTo("SBDEMX");
+            assertThat(events.stream().filter(RawMessageStreamEvent::isContentBlockDelta)).hasSize(4);
+            Message message = accumulator.message();
+            assertThat(text(message)).isEqualTo("one two three four");
+            assertThat(message.stopReason()).hasValue(StopReason.END_TURN);
+            assertThat(message.usage().outputTokens()).isPositive();
+            // Canonical chunks carry usage at the end only, so message_delta (not message_start) brings the input tokens.
+            assertThat(message.usage().inputTokens()).isPositive();
+        }
+
+        @Test
+        void a_tool_call_round_trip_and_a_streamed_tool_call_keep_their_ids_and_input() {
+            simulator.scriptNext(AnthropicSimulator.Script.toolUse("get_weather", "{\"city\":\"Paris\"}"));
+            MessageCreateParams first = ask("claude", "Weather in Paris?").addTool(weatherTool()).build();
+
+            Message call = client.messages().create(first);
+
+            assertThat(call.stopReason()).hasValue(StopReason.TOOL_USE);
+            ToolUseBlock toolUse = call.content().stream().filter(ContentBlock::isToolUse).findFirst()
+                    .orElseThrow().asToolUse();
+            assertThat(toolUse.id()).isEqualTo("toolu_get_weather");
+            assertThat(toolUse._input().convert(Map.class)).isEqualTo(Map.of("city", "Paris"));
+            JsonNode declared = simulator.lastRequest().body().at("/tools/0");
+            assertThat(declared.path("name").asText()).isEqualTo("get_weather");
+            assertThat(declared.at("/input_schema/properties/city/type").asText()).isEqualTo("string");
+
+            Message answer = client.messages().create(first.toBuilder()
+                    .addMessage(call)
+                    .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(
+                            ToolResultBlockParam.builder().toolUseId(toolUse.id()).content("18 degrees").build())))
+                    .build());
+
+            assertThat(text(answer)).isEqualTo("echo: 18 degrees");
+            JsonNode messages = simulator.lastRequest().body().path("messages");
+            assertThat(messages.at("/1/content/0/type").asText()).isEqualTo("tool_use");
+            assertThat(messages.at("/1/content/0/id").asText()).isEqualTo("toolu_get_weather");
+            assertThat(messages.at("/2/content/0/type").asText()).isEqualTo("tool_result");
+            assertThat(messages.at("/2/content/0/tool_use_id").asText()).isEqualTo("toolu_get_weather");
+
+            simulator.script(AnthropicSimulator.Script.toolUse("get_weather", "{\"city\":\"Oslo\"}").inChunks(3));
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            stream(client, first, accumulator);
+            ToolUseBlock streamed = accumulator.message().content().getFirst().asToolUse();
+            assertThat(streamed.id()).isEqualTo("toolu_get_weather");
+            assertThat(streamed._input().convert(Map.class)).isEqualTo(Map.of("city", "Oslo"));
+            assertThat(accumulator.message().stopReason()).hasValue(StopReason.TOOL_USE);
+        }
+
+        @Test
+        void an_overloaded_upstream_is_an_honest_5xx_in_anthropics_format() {
+            simulator.scriptNext(AnthropicSimulator.Script.error(529, "Overloaded"));
+
+            assertThatThrownBy(() -> client.messages().create(ask("claude", "hello").build()))
+                    .isInstanceOfSatisfying(AnthropicServiceException.class, e -> {
+                        assertThat(e.statusCode()).isGreaterThanOrEqualTo(500);
+                        assertThat(e.type()).isPresent();
+                        assertThat(e.getMessage()).doesNotContain(UPSTREAM_KEY);
                     });
         }
     }
