@@ -139,8 +139,9 @@ public final class AnthropicSimulator implements AutoCloseable {
     }
 
     /**
-     * Makes every request need {@code x-api-key: <apiKey>}, answering 401 {@code authentication_error} as Anthropic
-     * does otherwise; {@code null} accepts any request (the default).
+     * Makes every request need {@code x-api-key: <apiKey>} (or {@code Authorization: Bearer <apiKey>}), answering 401
+     * {@code authentication_error} as Anthropic does otherwise; {@code null} accepts any key (the default). A request
+     * without any key is refused either way.
      */
     public AnthropicSimulator requireApiKey(String apiKey) {
         requiredApiKey = apiKey;
@@ -231,11 +232,15 @@ public final class AnthropicSimulator implements AutoCloseable {
                 sendError(404, new ErrorBody("not_found_error", "Not Found"), Map.of());
                 return;
             }
-            if (recorded.header("x-api-key") == null && recorded.header("authorization") == null) {
+            // Anthropic takes the key as x-api-key, or as a bearer token (what the Java SDK 3.x sends).
+            String bearer = recorded.header("authorization");
+            String key = recorded.header("x-api-key") != null ? recorded.header("x-api-key")
+                    : bearer != null && bearer.startsWith("Bearer ") ? bearer.substring("Bearer ".length()) : null;
+            if (key == null) {
                 sendError(401, new ErrorBody("authentication_error", "x-api-key header is required"), Map.of());
                 return;
             }
-            if (requiredApiKey != null && !requiredApiKey.equals(recorded.header("x-api-key"))) {
+            if (requiredApiKey != null && !requiredApiKey.equals(key)) {
                 sendError(401, new ErrorBody("authentication_error", "invalid x-api-key"), Map.of());
                 return;
             }
