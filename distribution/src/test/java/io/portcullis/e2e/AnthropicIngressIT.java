@@ -106,6 +106,7 @@ class AnthropicIngressIT {
         assertThat(body.at("/error/message").asText()).isNotBlank();
         String requestId = response.headers().firstValue("x-request-id").orElseThrow();
         assertThat(body.path("request_id").asText()).isEqualTo(requestId);
+        assertThat(response.headers().firstValue("request-id")).as("where Anthropic's SDKs look").hasValue(requestId);
         return body.path("error");
     }
 

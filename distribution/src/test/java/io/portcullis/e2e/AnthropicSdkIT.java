@@ -274,6 +274,8 @@ class AnthropicSdkIT {
                         assertThat(e.type()).hasValueSatisfying(type -> assertThat(type.asString())
                                 .isEqualTo("not_found_error"));
                         assertThat(e.getMessage()).contains("no-such-model");
+                        assertThat(e.requestId()).as("the SDK reads the request id from request-id")
+                                .hasValueSatisfying(id -> assertThat(id).startsWith("req-"));
                     });
         }
     }

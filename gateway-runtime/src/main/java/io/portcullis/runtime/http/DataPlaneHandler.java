@@ -95,6 +95,9 @@ public final class DataPlaneHandler extends Handler.Abstract {
             return false;
         }
         String requestId = RequestIdHandler.of(request);
+        if (wire.requestIdHeader() != null) {
+            response.getHeaders().put(wire.requestIdHeader(), requestId);
+        }
         AccessLog.Entry entry = new AccessLog.Entry(requestId, request.getMethod(), path);
         metrics.inFlight().incrementAndGet();
         try {

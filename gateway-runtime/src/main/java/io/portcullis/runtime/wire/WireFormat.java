@@ -34,6 +34,14 @@ public interface WireFormat {
      */
     byte[] errorBody(GatewayException error, String requestId);
 
+    /**
+     * @return the response header under which this format's clients look for the request's id, besides the
+     *         gateway's {@code x-request-id}; {@code null} when they read {@code x-request-id} itself
+     */
+    default String requestIdHeader() {
+        return null;
+    }
+
     /** A decoded request and how its answer is to be written. One per request, used by its thread only. */
     interface Decoded {
 

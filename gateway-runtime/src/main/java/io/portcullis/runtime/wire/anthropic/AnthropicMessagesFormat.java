@@ -67,6 +67,12 @@ public final class AnthropicMessagesFormat implements WireFormat {
         });
     }
 
+    /** Anthropic's SDKs read the request's id from {@code request-id} ({@code requestId()} on replies and errors). */
+    @Override
+    public String requestIdHeader() {
+        return "request-id";
+    }
+
     /** Opens an error document and writes {@code "type":"error","error":{...}}; the caller may add fields, then closes it. */
     static void writeError(JsonGenerator json, GatewayException error) throws IOException {
         json.writeStartObject();
