@@ -13,6 +13,7 @@ import io.portcullis.api.model.Message;
 import io.portcullis.api.model.Tool;
 import io.portcullis.api.model.ToolCall;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,7 +63,18 @@ final class RequestWriter {
                 : request.maxTokens() != null ? request.maxTokens() : config.maxTokens();
         body.put("max_tokens", maxTokens);
         List<Message> messages = request.messages() == null ? List.of() : request.messages();
-        List<String> system = messages.stream().filter(RequestWriter::isSystem).map(Message::text).toList();
+        List<String> system = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            Message message = messages.get(i);
+            if (isSystem(message)) {
+                if (message.content() != null && !message.content().parts().stream()
+                        .allMatch(ContentPart::isTextPart)) {
+                    throw invalid("messages[" + i + "].content", "messages[" + i + "].content: Anthropic's system "
+                            + "prompt is text only; move images to a user message");
+                }
+                system.add(message.text());
+            }
+        }
         if (!system.isEmpty()) {
             body.put("system", String.join("\n\n", system));
         }

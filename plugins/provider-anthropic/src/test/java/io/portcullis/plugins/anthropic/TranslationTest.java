@@ -189,6 +189,9 @@ class TranslationTest {
                 .isEqualTo("n");
         assertThat(refusal(chat(Message.of(Message.USER, "Hi")).withExtra(Map.of("response_format",
                 JSON.createObjectNode().put("type", "json_object")))).param()).isEqualTo("response_format");
+        assertThat(refusal(chat(new Message(Message.SYSTEM, new Content(List.of(ContentPart.image(
+                "https://example.com/logo.png"))), null, null, null, null), Message.of(Message.USER, "Hi"))).param())
+                .isEqualTo("messages[0].content");
         assertThat(refusal(chat(new Message(Message.TOOL, Content.text("x"), null, null, null, null))).param())
                 .isEqualTo("messages[0].tool_call_id");
     }
