@@ -35,11 +35,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -104,6 +107,19 @@ class AnthropicProviderPluginIT {
                         .putAdditionalProperty("properties", JsonValue.from(Map.of("city",
                                 Map.of("type", "string"))))
                         .build()).build()).build();
+    }
+
+    @Test
+    void the_jar_holds_the_plugin_and_its_extension_index_but_not_the_plugin_api() throws IOException {
+        try (JarFile jar = new JarFile(PLUGIN_JAR.toFile())) {
+            assertThat(jar.getManifest().getMainAttributes().getValue("Plugin-Id")).isEqualTo("provider-anthropic");
+            assertThat(new String(jar.getInputStream(jar.getEntry("META-INF/extensions.idx")).readAllBytes(),
+                    StandardCharsets.UTF_8)).contains(AnthropicProviderFactory.class.getName());
+            assertThat(jar.stream().map(JarEntry::getName))
+                    .noneMatch(name -> name.startsWith("io/portcullis/api/"))
+                    .noneMatch(name -> name.startsWith("com/fasterxml/jackson/"))
+                    .noneMatch(name -> name.startsWith("org/pf4j/"));
+        }
     }
 
     @Test
