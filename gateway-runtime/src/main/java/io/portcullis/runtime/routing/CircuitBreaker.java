@@ -9,8 +9,9 @@ import java.time.InstantSource;
  * it opens and lets nothing through for the cool-down; then it lets exactly one call through as a probe (half-open):
  * the probe's success closes it, its failure opens it for another cool-down.
  *
- * <p>Every call let through by {@link #tryAcquire()} must be reported with {@link #onSuccess()} or
- * {@link #onFailure()}, or a half-open breaker would wait for its probe forever. Thread-safe.
+ * <p>Every call let through by {@link #tryAcquire()} must be reported with {@link #onSuccess()},
+ * {@link #onFailure()} or {@link #onAbandoned()}, or a half-open breaker would wait for its probe forever.
+ * Thread-safe.
  */
 final class CircuitBreaker {
 
@@ -70,6 +71,16 @@ final class CircuitBreaker {
             case OPEN -> {
                 // A call that started before the circuit opened: its failure tells nothing new.
             }
+        }
+    }
+
+    /**
+     * A call let through ended without telling anything about the target (the request's own deadline ran out): the
+     * count stays, and a probe's turn passes to the next caller at once.
+     */
+    synchronized void onAbandoned() {
+        if (state == State.HALF_OPEN) {
+            state = State.OPEN;
         }
     }
 

@@ -171,8 +171,7 @@ public final class ModelRouter implements Terminal {
                 }
                 if (!last) {
                     log.info("Request {}: {} did not answer ({}); trying {}", exchange.requestId(),
-                            candidate.label(), lastFailure == null ? "see attempts" : lastFailure.getMessage(),
-                            candidates.get(i + 1).label());
+                            candidate.label(), record.attempts().getLast(), candidates.get(i + 1).label());
                 }
             }
             if (refused != null) {
@@ -208,7 +207,11 @@ public final class ModelRouter implements Terminal {
                 } catch (GatewayException e) {
                     Duration latency = since(started);
                     boolean retryable = retryable(e);
-                    if (retryable) {
+                    if (e.code() == ErrorCode.UPSTREAM_TIMEOUT && deadlinePassed()) {
+                        // The request's own deadline ran out (a client may ask for very little time): that says
+                        // nothing about the target's health.
+                        breaker.onAbandoned();
+                    } else if (retryable) {
                         breaker.onFailure();
                     } else {
                         breaker.onSuccess(); // the target answered: the request is at fault, not the target

@@ -66,6 +66,24 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void an_abandoned_probe_leaves_the_next_caller_to_probe_at_once_and_an_abandoned_call_counts_nothing() {
+        failTimes(2);
+        assertThat(breaker.tryAcquire()).isTrue();
+        breaker.onAbandoned();
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        breaker.onFailure();
+        assertThat(breaker.state()).as("the third failure, not counting the abandoned call")
+                .isEqualTo(CircuitBreaker.State.OPEN);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(breaker.tryAcquire()).isTrue();
+        breaker.onAbandoned();
+
+        assertThat(breaker.tryAcquire()).isTrue();
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    }
+
+    @Test
     void a_threshold_of_zero_never_opens() {
         CircuitBreaker off = new CircuitBreaker(0, Duration.ofSeconds(30), clock);
         for (int i = 0; i < 100; i++) {

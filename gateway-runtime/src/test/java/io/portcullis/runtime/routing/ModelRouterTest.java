@@ -186,7 +186,8 @@ class ModelRouterTest {
     }
 
     @Test
-    void a_deadline_that_passes_during_a_call_leaves_no_time_for_the_fallback() {
+    void a_deadline_that_passes_during_a_call_leaves_no_time_for_the_fallback_and_is_not_held_against_the_target() {
+        router = router("routing: { retries: 0, breakerFailures: 1 }");
         script("a-model", "late");
 
         GatewayException failure = catchThrowableOfType(GatewayException.class,
@@ -194,6 +195,7 @@ class ModelRouterTest {
 
         assertThat(failure.status()).isEqualTo(504);
         assertThat(calls).containsExactly("a:a-model");
+        assertThat(router.circuitState("a/a-model")).isEqualTo("CLOSED");
     }
 
     @Test
