@@ -225,7 +225,8 @@ public record GatewayConfig(
      * model.
      *
      * @param retries           further attempts on the same target after a 429, a 5xx or a broken connection
-     *                          (a timeout moves on to the next target at once)
+     *                          (a timeout moves on to the next target at once); 0 by default, since the clients'
+     *                          SDKs retry already and the gateway's first job is to fail over
      * @param backoffMs         the wait before the first retry; it doubles with each retry, with jitter
      * @param maxBackoffMs      the longest wait between two attempts on one target
      * @param maxRetryAfterMs   the longest upstream {@code Retry-After} honoured by waiting; a longer one moves on
@@ -236,7 +237,7 @@ public record GatewayConfig(
     public record RoutingConfig(Integer retries, Long backoffMs, Long maxBackoffMs, Long maxRetryAfterMs,
                                 Integer breakerFailures, Long breakerCoolDownMs) {
         public RoutingConfig {
-            retries = retries == null ? 1 : retries;
+            retries = retries == null ? 0 : retries;
             backoffMs = backoffMs == null ? 100L : backoffMs;
             maxBackoffMs = maxBackoffMs == null ? 2_000L : maxBackoffMs;
             maxRetryAfterMs = maxRetryAfterMs == null ? 5_000L : maxRetryAfterMs;
