@@ -1,0 +1,194 @@
+package io.portcullis.plugins.pii;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Phone numbers, with libphonenumber as the judge. A cheap scan picks phone-shaped candidates (7 to 15 digits with
+ * the separators people type, an optional {@code +} and extension), bounded to 40 characters each; libphonenumber then
+ * decides:
+ * <ul>
+ *   <li>{@code +} or an international prefix: a possible number of the country it names;</li>
+ *   <li>digits with separators ({@code 905-674-3793}, {@code 07700 063 966}): a valid number of the default region or
+ *       of one of {@code phoneRegions};</li>
+ *   <li>bare digits ({@code 9498777106}): valid in the default region and at least ten digits long, since bare
+ *       numbers are mostly ids, timestamps and amounts.</li>
+ * </ul>
+ * Shapes that are dates ({@code 2024-01-15}, {@code 15.01.2024}) are never phone numbers.
+ */
+final class PhoneDetector implements Detector {
+
+    static final String TYPE = "PHONE";
+    private static final int MAX_CANDIDATE = 40;
+    private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+
+    private final String defaultRegion;
+    private final List<String> regions;
+
+    /**
+     * @param defaultRegion the region national numbers are read in first (ISO 3166 code, {@code US})
+     * @param otherRegions  further regions a number with separators may be valid in
+     */
+    PhoneDetector(String defaultRegion, List<String> otherRegions) {
+        this.defaultRegion = defaultRegion;
+        List<String> all = new ArrayList<>();
+        all.add(defaultRegion);
+        for (String region : otherRegions) {
+            if (!all.contains(region)) {
+                all.add(region);
+            }
+        }
+        this.regions = List.copyOf(all);
+    }
+
+    /** @return whether libphonenumber knows this region code */
+    static boolean isKnownRegion(String region) {
+        return PHONES.getSupportedRegions().contains(region);
+    }
+
+    @Override
+    public void scan(String text, List<Finding> into) {
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (!(c == '+' || c == '(' || Chars.isDigit(c)) || !Chars.numberStartsAt(text, i)
+                    || (c == '+' && Chars.isDigit(Chars.at(text, i - 1)))) {
+                i++;
+                continue;
+            }
+            int end = candidateEnd(text, i);
+            int found = judge(text, i, end);
+            if (found < 0) {
+                // "ref 12 905-674-3793": try again from the next group after a space
+                int space = text.indexOf(' ', i);
+                while (found < 0 && space > 0 && space < end - 1) {
+                    int from = space + 1;
+                    if (Chars.isDigit(text.charAt(from)) || text.charAt(from) == '(' || text.charAt(from) == '+') {
+                        found = judge(text, from, end);
+                        if (found >= 0) {
+                            into.add(new Finding(TYPE, from, found));
+                        }
+                    }
+                    space = text.indexOf(' ', from);
+                }
+            } else {
+                into.add(new Finding(TYPE, i, found));
+            }
+            i = Math.max(end, i + 1);
+        }
+    }
+
+    /** The end of the phone-shaped run from {@code start}: digits, single separators, {@code (0)}, an extension. */
+    private static int candidateEnd(String text, int start) {
+        int n = text.length();
+        int i = start;
+        int lastDigit = -1;
+        int separators = 0;
+        while (i < n && i - start < MAX_CANDIDATE) {
+            char c = text.charAt(i);
+            if (Chars.isDigit(c)) {
+                lastDigit = i;
+                separators = 0;
+            } else if ((c == '+' && i == start) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'
+                    || c == '/') {
+                if (++separators > 2) {
+                    break;
+                }
+            } else {
+                break;
+            }
+            i++;
+        }
+        int end = lastDigit + 1;
+        // an extension: x123, ext. 123
+        int x = end;
+        if (x < n && (text.charAt(x) == 'x' || text.startsWith("ext", x) || text.startsWith(" ext", x))) {
+            int j = x;
+            while (j < n && j - x < 6 && !Chars.isDigit(text.charAt(j))) {
+                j++;
+            }
+            int digitsStart = j;
+            while (j < n && j - digitsStart < 6 && Chars.isDigit(text.charAt(j))) {
+                j++;
+            }
+            if (j > digitsStart) {
+                end = j;
+            }
+        }
+        return end;
+    }
+
+    /** @return the end of the phone number at {@code [start, end)}, or -1 when it is not one */
+    private int judge(String text, int start, int end) {
+        if (end <= start || !Chars.numberEndsAt(text, end)) {
+            return -1;
+        }
+        String candidate = text.substring(start, end);
+        int digits = 0;
+        boolean separated = false;
+        for (int k = 0; k < candidate.length(); k++) {
+            char c = candidate.charAt(k);
+            if (Chars.isDigit(c)) {
+                digits++;
+            } else if (c == 'x' || c == 'e') {
+                break;
+            } else if (c != '+') {
+                separated = true;
+            }
+        }
+        if (digits < 7 || digits > 17 || looksLikeDate(candidate) || looksLikeDecimal(candidate)) {
+            return -1;
+        }
+        try {
+            if (candidate.startsWith("+")) {
+                return PHONES.isPossibleNumber(PHONES.parse(candidate, "ZZ")) ? end : -1;
+            }
+            if (!separated) {
+                return digits >= 10 && PHONES.isValidNumber(PHONES.parse(candidate, defaultRegion)) ? end : -1;
+            }
+            for (String region : regions) {
+                PhoneNumber number = PHONES.parse(candidate, region);
+                if (PHONES.isValidNumber(number)) {
+                    return end;
+                }
+            }
+        } catch (NumberParseException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** {@code 2024-01-15}, {@code 15.01.2024}, {@code 01/15/2024}: three groups, a four-digit year first or last. */
+    private static boolean looksLikeDate(String candidate) {
+        String[] groups = candidate.split("[-./]", -1);
+        if (groups.length != 3) {
+            return false;
+        }
+        for (String group : groups) {
+            if (group.isEmpty() || !group.chars().allMatch(c -> Chars.isDigit((char) c))) {
+                return false;
+            }
+        }
+        return (groups[0].length() == 4 && groups[1].length() <= 2 && groups[2].length() <= 2)
+                || (groups[2].length() == 4 && groups[0].length() <= 2 && groups[1].length() <= 2);
+    }
+
+    /** {@code 1234.56}, {@code 3.14159265}: one dot and nothing else between digits is a number, not a phone. */
+    private static boolean looksLikeDecimal(String candidate) {
+        int dots = 0;
+        for (int k = 0; k < candidate.length(); k++) {
+            char c = candidate.charAt(k);
+            if (c == '.') {
+                dots++;
+            } else if (!Chars.isDigit(c)) {
+                return false;
+            }
+        }
+        return dots == 1;
+    }
+}
