@@ -73,7 +73,8 @@ final class CardDetector implements Detector {
         if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39 || p4 == 3095) { // Diners Club
             return len >= 14 && len <= 19;
         }
-        if (p4 >= 3528 && p4 <= 3589) {                           // JCB
+        // JCB is assigned 3528-3589; the rest of 35 is accepted too, as card test generators use it.
+        if (p2 == 35) {                                           // JCB
             return len >= 16 && len <= 19;
         }
         if (p4 == 1800 || p4 == 2131) {                           // JCB, 15 digits

@@ -12,11 +12,11 @@ import java.util.List;
  * the separators people type, an optional {@code +} and extension), bounded to 40 characters each; libphonenumber then
  * decides:
  * <ul>
- *   <li>{@code +} or an international prefix: a possible number of the country it names;</li>
- *   <li>digits with separators ({@code 905-674-3793}, {@code 07700 063 966}): a valid number of the default region or
- *       of one of {@code phoneRegions};</li>
- *   <li>bare digits ({@code 9498777106}): valid in the default region and at least ten digits long, since bare
- *       numbers are mostly ids, timestamps and amounts.</li>
+ *   <li>{@code +} and a country code: a possible number of that country;</li>
+ *   <li>ten digits or more that are a valid number of the default region ({@code 905-674-3793});</li>
+ *   <li>anything else only when words nearby say it is a phone number ({@code Phone:}, {@code call me on},
+ *       {@code fax}): then a valid number of any of {@code phoneRegions}, or a possible one when it is written with
+ *       separators. Street numbers and postcodes ({@code 370 3911 Fourth Avenue}) are what this keeps out.</li>
  * </ul>
  * Shapes that are dates ({@code 2024-01-15}, {@code 15.01.2024}) are never phone numbers.
  */
@@ -25,6 +25,15 @@ final class PhoneDetector implements Detector {
     static final String TYPE = "PHONE";
     private static final int MAX_CANDIDATE = 40;
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+    private static final int CONTEXT_BEFORE = 48;
+    private static final int CONTEXT_AFTER = 16;
+    /** Words before a number that say it is a phone number. */
+    private static final List<String> WORDS_BEFORE = List.of("phone", "tel", "call", "mobile", "cell", "fax",
+            "desk", "contact", "reach", "sms", "whatsapp", "dial", "text me", "message", "answering", "landline",
+            "ring");
+    /** Labels after a number ("… 1693-Office", "… 58 fax"); "office" only here, as "office is at 17031 …" is not. */
+    private static final List<String> WORDS_AFTER = List.of("office", "fax", "mobile", "cell", "home", "work", "desk",
+            "phone");
 
     private final String defaultRegion;
     private final List<String> regions;
@@ -125,7 +134,8 @@ final class PhoneDetector implements Detector {
 
     /** @return the end of the phone number at {@code [start, end)}, or -1 when it is not one */
     private int judge(String text, int start, int end) {
-        if (end <= start || !Chars.numberEndsAt(text, end)) {
+        boolean labelled = Chars.at(text, end) == '-' && Character.isLetter(Chars.at(text, end + 1)); // "-Office"
+        if (end <= start || !(Chars.numberEndsAt(text, end) || labelled)) {
             return -1;
         }
         String candidate = text.substring(start, end);
@@ -146,21 +156,53 @@ final class PhoneDetector implements Detector {
         }
         try {
             if (candidate.startsWith("+")) {
-                return PHONES.isPossibleNumber(PHONES.parse(candidate, "ZZ")) ? end : -1;
+                return PHONES.isPossibleNumber(PHONES.parse(withoutTrunkZero(candidate), "ZZ")) ? end : -1;
             }
-            if (!separated) {
-                return digits >= 10 && PHONES.isValidNumber(PHONES.parse(candidate, defaultRegion)) ? end : -1;
+            PhoneNumber home = PHONES.parse(candidate, defaultRegion);
+            if (digits >= 10 && PHONES.isValidNumber(home)) {
+                return end;
             }
+            if (!hasPhoneContext(text, start, end)) {
+                return -1;
+            }
+            // Said to be a phone number: any region's numbering plan will do, bare digits included.
             for (String region : regions) {
                 PhoneNumber number = PHONES.parse(candidate, region);
-                if (PHONES.isValidNumber(number)) {
+                if (PHONES.isValidNumber(number) || (separated && PHONES.isPossibleNumber(number))) {
                     return end;
                 }
             }
+            return PHONES.isPossibleNumber(home) ? end : -1;
         } catch (NumberParseException e) {
             return -1;
         }
-        return -1;
+    }
+
+    /** {@code +41 (0)69 …}: the trunk zero in brackets is for dialling at home, not part of the number. */
+    private static String withoutTrunkZero(String candidate) {
+        return candidate.replace("(0)", "");
+    }
+
+    /**
+     * Whether words around the number say it is a phone number: {@code Phone:}, {@code call me on}, {@code fax},
+     * {@code -Office}. Numbers that only might be one in some country's plan (street numbers and postcodes
+     * are the usual lookalikes) need this.
+     */
+    static boolean hasPhoneContext(String text, int start, int end) {
+        return mentions(text.substring(Math.max(0, start - CONTEXT_BEFORE), start), WORDS_BEFORE)
+                || mentions(text.substring(end, Math.min(text.length(), end + CONTEXT_AFTER)), WORDS_AFTER);
+    }
+
+    private static boolean mentions(String window, List<String> words) {
+        String lower = window.toLowerCase(java.util.Locale.ROOT);
+        for (String word : words) {
+            for (int at = lower.indexOf(word); at >= 0; at = lower.indexOf(word, at + 1)) {
+                if (at == 0 || !Character.isLetter(lower.charAt(at - 1))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** {@code 2024-01-15}, {@code 15.01.2024}, {@code 01/15/2024}: three groups, a four-digit year first or last. */
