@@ -38,8 +38,8 @@ final class IpDetector implements Detector {
                         found = end;
                     } else {
                         // host:port, "10.1.2.3:8080"
-                        int colon = text.indexOf(':', i);
-                        if (colon > i && colon < end && isPersonalV4(text, i, colon)) {
+                        int colon = text.indexOf(':', i, end);
+                        if (colon > i && isPersonalV4(text, i, colon)) {
                             found = colon;
                         }
                     }

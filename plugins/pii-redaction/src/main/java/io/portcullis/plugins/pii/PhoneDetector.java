@@ -74,7 +74,7 @@ final class PhoneDetector implements Detector {
             int found = judge(text, i, end);
             if (found < 0) {
                 // "ref 12 905-674-3793": try again from the next group after a space
-                int space = text.indexOf(' ', i);
+                int space = text.indexOf(' ', i, end);
                 while (found < 0 && space > 0 && space < end - 1) {
                     int from = space + 1;
                     if (Chars.isDigit(text.charAt(from)) || text.charAt(from) == '(' || text.charAt(from) == '+') {
@@ -83,7 +83,7 @@ final class PhoneDetector implements Detector {
                             into.add(new Finding(TYPE, from, found));
                         }
                     }
-                    space = text.indexOf(' ', from);
+                    space = text.indexOf(' ', from, end);
                 }
             } else {
                 into.add(new Finding(TYPE, i, found));
