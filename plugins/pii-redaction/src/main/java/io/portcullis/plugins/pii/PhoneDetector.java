@@ -71,6 +71,10 @@ final class PhoneDetector implements Detector {
                 continue;
             }
             int end = candidateEnd(text, i);
+            if (end <= i) { // "(" or "+" with no digits after it
+                i++;
+                continue;
+            }
             int found = judge(text, i, end);
             if (found < 0) {
                 // "ref 12 905-674-3793": try again from the next group after a space
