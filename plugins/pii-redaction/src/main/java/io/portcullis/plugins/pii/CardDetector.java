@@ -23,6 +23,10 @@ final class CardDetector implements Detector {
             }
             DigitGroups run = DigitGroups.read(text, i, " -", MAX_GROUPS);
             int next = run.ends()[run.count() - 1];
+            if (run.digitCount(0, run.count() - 1) < 12) {
+                i = next;
+                continue;
+            }
             // The longest stretch of whole groups that is a card number, trying later starts when the run carries a
             // number before the card ("order 12 4111 1111 1111 1111").
             search:

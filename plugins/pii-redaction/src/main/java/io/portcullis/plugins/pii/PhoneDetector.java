@@ -62,10 +62,16 @@ final class PhoneDetector implements Detector {
     @Override
     public void scan(String text, List<Finding> into) {
         int n = text.length();
+        // Numbers the other detectors already took (cards, IBANs, SSNs, addresses) are not asked about again: the
+        // phone detector runs last, and libphonenumber's parsing is the costliest step of a scan.
+        java.util.BitSet taken = new java.util.BitSet(n);
+        for (Finding finding : into) {
+            taken.set(finding.start(), finding.end());
+        }
         int i = 0;
         while (i < n) {
             char c = text.charAt(i);
-            if (!(c == '+' || c == '(' || Chars.isDigit(c)) || !Chars.numberStartsAt(text, i)
+            if (taken.get(i) || !(c == '+' || c == '(' || Chars.isDigit(c)) || !Chars.numberStartsAt(text, i)
                     || (c == '+' && Chars.isDigit(Chars.at(text, i - 1)))) {
                 i++;
                 continue;
@@ -73,6 +79,11 @@ final class PhoneDetector implements Detector {
             int end = candidateEnd(text, i);
             if (end <= i) { // "(" or "+" with no digits after it
                 i++;
+                continue;
+            }
+            int nextTaken = taken.nextSetBit(i);
+            if (nextTaken >= 0 && nextTaken < end) {
+                i = Math.max(nextTaken, i + 1);
                 continue;
             }
             int found = judge(text, i, end);
@@ -162,11 +173,15 @@ final class PhoneDetector implements Detector {
             if (candidate.startsWith("+")) {
                 return PHONES.isPossibleNumber(PHONES.parse(withoutTrunkZero(candidate), "ZZ")) ? end : -1;
             }
+            boolean context = hasPhoneContext(text, start, end);
+            if (!context && digits < 10) {
+                return -1;
+            }
             PhoneNumber home = PHONES.parse(candidate, defaultRegion);
             if (digits >= 10 && PHONES.isValidNumber(home)) {
                 return end;
             }
-            if (!hasPhoneContext(text, start, end)) {
+            if (!context) {
                 return -1;
             }
             // Said to be a phone number: any region's numbering plan will do, bare digits included.
