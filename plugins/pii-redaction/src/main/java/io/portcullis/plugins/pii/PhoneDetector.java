@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Phone numbers, with libphonenumber as the judge. A cheap scan picks phone-shaped candidates (7 to 15 digits with
- * the separators people type, an optional {@code +} and extension), bounded to 40 characters each; libphonenumber then
+ * the separators people type, an optional {@code +} and extension), bounded to 28 characters each; libphonenumber then
  * decides:
  * <ul>
  *   <li>{@code +} and a country code: a possible number of that country;</li>
@@ -23,7 +23,11 @@ import java.util.List;
 final class PhoneDetector implements Detector {
 
     static final String TYPE = "PHONE";
-    private static final int MAX_CANDIDATE = 40;
+    private static final int MAX_CANDIDATE = 28;
+    /** How many later starts a failed candidate is tried again from ("ref 12 905-674-3793"). */
+    private static final int MAX_RETRIES = 2;
+    /** Single-digit groups a phone number may have ("+1", "(0)"); "1 1 1 1 …" is not a phone number. */
+    private static final int MAX_ONE_DIGIT_GROUPS = 2;
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
     private static final int CONTEXT_BEFORE = 48;
     private static final int CONTEXT_AFTER = 16;
@@ -90,7 +94,8 @@ final class PhoneDetector implements Detector {
             if (found < 0) {
                 // "ref 12 905-674-3793": try again from the next group after a space
                 int space = text.indexOf(' ', i, end);
-                while (found < 0 && space > 0 && space < end - 1) {
+                int retries = 0;
+                while (found < 0 && space > 0 && space < end - 1 && retries++ < MAX_RETRIES) {
                     int from = space + 1;
                     if (Chars.isDigit(text.charAt(from)) || text.charAt(from) == '(' || text.charAt(from) == '+') {
                         found = judge(text, from, end);
@@ -166,7 +171,8 @@ final class PhoneDetector implements Detector {
                 separated = true;
             }
         }
-        if (digits < 7 || digits > 17 || looksLikeDate(candidate) || looksLikeDecimal(candidate)) {
+        if (digits < 7 || digits > 17 || oneDigitGroups(candidate) > MAX_ONE_DIGIT_GROUPS || looksLikeDate(candidate)
+                || looksLikeDecimal(candidate)) {
             return -1;
         }
         try {
@@ -222,6 +228,22 @@ final class PhoneDetector implements Detector {
             }
         }
         return false;
+    }
+
+    private static int oneDigitGroups(String candidate) {
+        int groups = 0;
+        int run = 0;
+        for (int k = 0; k <= candidate.length(); k++) {
+            if (k < candidate.length() && Chars.isDigit(candidate.charAt(k))) {
+                run++;
+            } else {
+                if (run == 1) {
+                    groups++;
+                }
+                run = 0;
+            }
+        }
+        return groups;
     }
 
     /** {@code 2024-01-15}, {@code 15.01.2024}, {@code 01/15/2024}: three groups, a four-digit year first or last. */
