@@ -18,7 +18,8 @@ import java.util.List;
  *       {@code fax}): then a valid number of any of {@code phoneRegions}, or a possible one when it is written with
  *       separators. Street numbers and postcodes ({@code 370 3911 Fourth Avenue}) are what this keeps out.</li>
  * </ul>
- * Shapes that are dates ({@code 2024-01-15}, {@code 15.01.2024}) are never phone numbers.
+ * Shapes that are dates ({@code 2024-01-15}, {@code 15.01.2024}), alone or starting a timestamp, are never phone
+ * numbers.
  */
 final class PhoneDetector implements Detector {
 
@@ -171,7 +172,9 @@ final class PhoneDetector implements Detector {
                 separated = true;
             }
         }
+        int space = candidate.indexOf(' ');
         if (digits < 7 || digits > 17 || oneDigitGroups(candidate) > MAX_ONE_DIGIT_GROUPS || looksLikeDate(candidate)
+                || (space > 0 && looksLikeDate(candidate.substring(0, space))) // a log line's "2024-01-15 14:32"
                 || looksLikeDecimal(candidate)) {
             return -1;
         }
