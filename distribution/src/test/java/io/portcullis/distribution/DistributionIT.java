@@ -23,14 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,8 +47,9 @@ class DistributionIT {
     /** Generous: a cold JVM on a busy two-core machine. The ready line normally comes within a few seconds. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern READY = Pattern.compile("Portcullis ready on (http://\\S+)");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The default configuration's demo key: its route needs a key now. */
+    static final String DEMO_KEY = "sk-portcullis-demo";
 
     @Test
     void the_tarball_holds_the_launcher_the_runtime_both_plugins_and_the_configuration() throws Exception {
@@ -68,7 +64,8 @@ class DistributionIT {
                 NAME + "/lib/gateway-runtime-" + VERSION + ".jar",
                 NAME + "/lib/plugin-api-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/plugins/"))
-                .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar");
+                .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar",
+                        "auth-" + VERSION + ".jar", "rate-limit-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/lib/"))
                 .as("lib/ holds the runtime's libraries, not the plugins nor the test libraries")
                 .hasSizeGreaterThan(10)
@@ -111,7 +108,7 @@ class DistributionIT {
         launcher.environment().remove("JAVA_HOME");
         launcher.environment().put("PORTCULLIS_PORT", "0");
 
-        try (RunningGateway gateway = new RunningGateway(launcher)) {
+        try (GatewayProcess gateway = new GatewayProcess(launcher)) {
             URI base = gateway.awaitReady(START_TIMEOUT);
             try (HttpClient http = HttpClient.newHttpClient()) {
                 assertThat(get(http, base.resolve("/health/ready")).statusCode()).isEqualTo(200);
@@ -122,6 +119,7 @@ class DistributionIT {
 
                 HttpResponse<String> chat = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                         .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + DEMO_KEY)
                         .POST(HttpRequest.BodyPublishers.ofString("""
                                 {"model":"mock","messages":[{"role":"user","content":"Hello from the tarball"}]}"""))
                         .build(), HttpResponse.BodyHandlers.ofString());
@@ -130,6 +128,15 @@ class DistributionIT {
                 assertThat(answer.path("model").asText()).isEqualTo("mock");
                 assertThat(answer.path("choices").path(0).path("message").path("content").asText())
                         .isEqualTo("You said: Hello from the tarball");
+
+                HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("""
+                                {"model":"mock","messages":[{"role":"user","content":"Let me in"}]}"""))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(anonymous.statusCode()).as("the default route needs the demo key").isEqualTo(401);
+                assertThat(JSON.readTree(anonymous.body()).path("error").path("type").asText())
+                        .isEqualTo("authentication_error");
             }
         }
     }
@@ -174,7 +181,8 @@ class DistributionIT {
 
         ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/portcullis").toString()).directory(dir.toFile());
         Map<String, String> env = builder.environment();
-        List.of("JAVA_OPTS", "PORTCULLIS_CONF", "PORTCULLIS_BIND", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+        List.of("JAVA_OPTS", "PORTCULLIS_CONF", "PORTCULLIS_BIND", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                        "PORTCULLIS_DEMO_KEY")
                 .forEach(env::remove);
         env.put("PATH", pathBin + ":/usr/bin:/bin");
         env.put("PORTCULLIS_ADMIN_PORT", "0");
@@ -245,62 +253,5 @@ class DistributionIT {
 
     private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
         return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /**
-     * A started {@code bin/portcullis}: its output (stdout and stderr) is drained on a thread of its own, which also
-     * watches for the ready line. Closing sends SIGTERM, as an operator's Ctrl-C or a service manager would, and waits
-     * for the process to end.
-     */
-    private static final class RunningGateway implements AutoCloseable {
-
-        private final Process process;
-        private final StringBuffer output = new StringBuffer();
-        private final CompletableFuture<URI> ready = new CompletableFuture<>();
-
-        RunningGateway(ProcessBuilder builder) throws IOException {
-            this.process = builder.redirectErrorStream(true).start();
-            Thread.ofPlatform().daemon().name("portcullis-output").start(this::drain);
-        }
-
-        private void drain() {
-            try (BufferedReader reader = process.inputReader(StandardCharsets.UTF_8)) {
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    output.append(line).append('\n');
-                    Matcher matcher = READY.matcher(line);
-                    if (matcher.find()) {
-                        ready.complete(URI.create(matcher.group(1)));
-                    }
-                }
-            } catch (IOException e) {
-                output.append("(output unreadable: ").append(e).append(")\n");
-            }
-            // A no-op once the ready line was seen; otherwise it ends the wait at once instead of at the timeout.
-            ready.completeExceptionally(new AssertionError("bin/portcullis ended before it was ready:\n" + output));
-        }
-
-        URI awaitReady(Duration timeout) throws InterruptedException {
-            try {
-                return ready.get(timeout.toSeconds(), TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                throw new AssertionError("no ready line within " + timeout + "; output so far:\n" + output, e);
-            } catch (ExecutionException e) {
-                throw (AssertionError) e.getCause();
-            }
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                if (process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
-            fail("bin/portcullis did not stop within " + COMMAND_TIMEOUT + " of SIGTERM; output:\n" + output);
-        }
     }
 }
