@@ -52,7 +52,7 @@ class RateLimitIT {
                     keys:
                       - { id: roomy, key: sk-roomy }
                       - { id: two-a-minute, key: sk-two, requestsPerMinute: 2 }
-                      - { id: streamer, key: sk-streamer, tokensPerMinute: 100000 }
+                      - { id: streamer, key: sk-streamer, tokensPerMinute: 60 }
                   rate-limit: { requestsPerMinute: 600, tokensPerMinute: 1000000 }
                 """, plugins);
         http = new Http(gateway);
@@ -84,9 +84,10 @@ class RateLimitIT {
             assertThat(first.headers().values("x-ratelimit-limit-tokens")).containsExactly("1000000");
             assertThat(first.headers().values("x-ratelimit-reset-requests")).singleElement().asString()
                     .matches("\\d+(ms|s)");
-            int remainingFirst = Integer.parseInt(first.headers().values("x-ratelimit-remaining-requests").get(0));
-            int remainingSecond = Integer.parseInt(second.headers().values("x-ratelimit-remaining-requests").get(0));
-            assertThat(remainingSecond).isEqualTo(remainingFirst - 1);
+            // Buckets refill continuously (10 requests a second here), so only the bounds are exact.
+            assertThat(Integer.parseInt(first.headers().values("x-ratelimit-remaining-requests").get(0)))
+                    .isBetween(0, 599);
+            assertThat(second.headers().values("x-ratelimit-remaining-requests")).hasSize(1);
             assertThat(first.headers().values("x-ratelimit-remaining-tokens")).singleElement().asString()
                     .matches("\\d+");
         } finally {
@@ -123,6 +124,7 @@ class RateLimitIT {
         OpenAIClient client = sdk("sk-streamer");
         try {
             long before;
+            long start = System.nanoTime();
             try (HttpResponseFor<StreamResponse<ChatCompletionChunk>> response = client.withRawResponse().chat()
                     .completions().createStreaming(OpenAiSdkIT.chat("mock", "count my tokens, all of them"));
                  StreamResponse<ChatCompletionChunk> stream = response.parse()) {
@@ -136,7 +138,10 @@ class RateLimitIT {
                 long after = Long.parseLong(next.headers().values("x-ratelimit-remaining-tokens").get(0));
                 long prompt = completion.usage().orElseThrow().promptTokens();
                 long completionTokens = completion.usage().orElseThrow().completionTokens();
-                assertThat(before - after).isEqualTo(completionTokens + prompt);
+                // 60 tokens a minute refill one a second while the test runs: that much slack, no more.
+                long refilled = Duration.ofNanos(System.nanoTime() - start).toSeconds() + 1;
+                assertThat(completionTokens).isGreaterThan(refilled);
+                assertThat(before - after).isBetween(completionTokens + prompt - refilled, completionTokens + prompt);
             }
         } finally {
             client.close();
