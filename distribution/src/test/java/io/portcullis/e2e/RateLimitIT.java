@@ -31,7 +31,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * response), a 429 that the SDK recognises, with Retry-After and an OpenAI error body, and a stream's real usage
  * reconciled with its estimate when it ends.
  */
-@org.junit.jupiter.api.Disabled("until the cluster branch binds RateLimiter and the admin keys API")
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RateLimitIT {
