@@ -124,6 +124,7 @@ class DistributionIT {
                                 {"model":"mock","messages":[{"role":"user","content":"Hello from the tarball"}]}"""))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+                assertThat(chat.headers().firstValue("x-ratelimit-limit-requests")).hasValue("600");
                 JsonNode answer = JSON.readTree(chat.body());
                 assertThat(answer.path("model").asText()).isEqualTo("mock");
                 assertThat(answer.path("choices").path(0).path("message").path("content").asText())
