@@ -7,6 +7,8 @@ import io.portcullis.api.service.RateLimiter;
 import io.portcullis.api.service.SharedState;
 import io.portcullis.api.service.Tokenizer;
 import io.portcullis.runtime.admin.AdminPlane;
+import io.portcullis.runtime.admin.ClusterResource;
+import io.portcullis.runtime.admin.KeysResource;
 import io.portcullis.runtime.admin.RoutesResource;
 import io.portcullis.runtime.cluster.BucketRateLimiter;
 import io.portcullis.runtime.cluster.ClusterApiKeys;
@@ -123,6 +125,8 @@ public final class Portcullis implements AutoCloseable {
 
         List<Object> adminResources = new ArrayList<>();
         adminResources.add(new RoutesResource(() -> routes));
+        adminResources.add(new KeysResource(apiKeys));
+        adminResources.add(new ClusterResource(cluster));
         adminServer = AdminPlane.create(config.admin(), adminResources);
         adminServer.start();
         resources.add(adminServer::stop);
