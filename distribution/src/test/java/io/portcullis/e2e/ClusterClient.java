@@ -131,8 +131,8 @@ public final class ClusterClient implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
         assertThat(created.statusCode()).as(created.body()).isIn(200, 201);
         JsonNode key = Http.json(created);
-        assertThat(key.path("secret").asText()).as(created.body()).isNotBlank();
-        return new CreatedKey(key.path("id").asText(), key.path("secret").asText());
+        assertThat(key.path("key").asText()).as(created.body()).isNotBlank();
+        return new CreatedKey(key.path("id").asText(), key.path("key").asText());
     }
 
     /** Revokes a key through one node's admin API. */
