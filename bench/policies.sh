@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What auth + rate-limit cost per request: the same route with no policies (baseline), with [auth, rate-limit] on one
-# node, and with [auth, rate-limit] on node 1 of a three-node cluster (buckets then live on whichever member owns
+# What auth + rate-limit cost per request: the same route with no policies (baseline), with [auth] alone and with
+# [auth, rate-limit] on one node, and with [auth, rate-limit] on node 1 of a three-node cluster (buckets then live on whichever member owns
 # their partition: two requests in three need a network round trip). Results as ratios to the baseline.
 #
 #   bench/policies.sh
@@ -56,8 +56,9 @@ PIDS+=($!)
 port_of() { echo $((BASE + 10 * $1)); }
 start_node() { # node-number policies members -> sets NODE_PID
   local port; port="$(port_of "$1")"
+  sed -e "s/@POLICIES@/$2/" "$BENCH_DIR/portcullis-policies.yaml" > "$RAW/node$1.yaml"
   BENCH_NODE_PORT="$port" BENCH_NODE_ADMIN_PORT=$((port + 1)) BENCH_NODE_CLUSTER_PORT=$((port + 2)) \
-    BENCH_POLICIES="$2" BENCH_MEMBERS="$3" PORTCULLIS_CONF="$BENCH_DIR/portcullis-policies.yaml" JAVA_OPTS="" \
+    BENCH_MEMBERS="$3" PORTCULLIS_CONF="$RAW/node$1.yaml" JAVA_OPTS="" \
     "$RAW/dist/bin/portcullis" > "$RAW/node$1.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
@@ -81,11 +82,13 @@ cpu_ticks() { # pids -> summed utime+stime
   echo "$total"
 }
 
-# Targets: baseline (node 1, no policies), single (node 2, auth + rate-limit), cluster (nodes 3-5, wrk on node 3).
+# Targets: baseline (node 1, no policies), auth (node 6, auth alone), single (node 2, auth + rate-limit), cluster
+# (nodes 3-5, auth + rate-limit, wrk on node 3).
 declare -A TARGET_PORT TARGET_PIDS
 start_node 1 "" ""; TARGET_PORT[baseline]="$(port_of 1)"; TARGET_PIDS[baseline]="$NODE_PID"; await_ready 1 "$NODE_PID"
 start_node 2 "auth, rate-limit" ""; TARGET_PORT[single]="$(port_of 2)"; TARGET_PIDS[single]="$NODE_PID"
 await_ready 2 "$NODE_PID"
+start_node 6 "auth" ""; TARGET_PORT[auth]="$(port_of 6)"; TARGET_PIDS[auth]="$NODE_PID"; await_ready 6 "$NODE_PID"
 MEMBERS="$HOST:$(($(port_of 3) + 2)), $HOST:$(($(port_of 4) + 2)), $HOST:$(($(port_of 5) + 2))"
 cluster_pids=""
 for n in 3 4 5; do start_node "$n" "auth, rate-limit" "$MEMBERS"; cluster_pids+="$NODE_PID "; done
@@ -94,12 +97,13 @@ TARGET_PORT[cluster]="$(port_of 3)"; TARGET_PIDS[cluster]="$cluster_pids"
 curl -fsS "http://$HOST:$(($(port_of 3) + 1))/admin/cluster" -o "$RAW/cluster.json" 2>/dev/null || true
 
 url() { echo "http://$HOST:${TARGET_PORT[$1]}/v1/chat/completions"; }
-for t in baseline single cluster; do   # smoke: each target answers 200 with the key
+TARGETS="baseline auth single cluster"
+for t in $TARGETS; do   # smoke: each target answers 200 with the key
   code="$(curl -s -o "$RAW/smoke-$t.json" -w '%{http_code}' -H 'Content-Type: application/json' \
     -H 'Authorization: Bearer sk-bench-01' -d '{"model":"bench","messages":[{"role":"user","content":"hi"}]}' "$(url "$t")")"
   [ "$code" = 200 ] || die "$t answered $code: $(cat "$RAW/smoke-$t.json")"
 done
-for t in baseline single cluster; do
+for t in $TARGETS; do
   say "warm-up $t (${WARMUP_JVM}s)"
   wrk -t2 -c"$CONNS" -d"${WARMUP_JVM}s" -s "$BENCH_DIR/lib/keys.lua" "$(url "$t")" > /dev/null
 done
@@ -107,7 +111,7 @@ done
 echo "round,target,requests_per_s,p50_us,p99_us,errors,cpu_us_per_request" > "$RAW/results.csv"
 HZ="$(getconf CLK_TCK)"
 for round in $(seq 1 "$ROUNDS"); do
-  for t in baseline single cluster; do
+  for t in $TARGETS; do
     say "round $round: $t"
     before="$(cpu_ticks ${TARGET_PIDS[$t]})"
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/lib/keys.lua" "$(url "$t")" > "$RAW/wrk-$round-$t.txt"
@@ -132,7 +136,7 @@ def med(target, key):
 base = {k: med("baseline", k) for k in ("requests_per_s", "p50_us", "p99_us", "cpu_us_per_request")}
 print("| target | req/s | ratio | p50 µs | ratio | p99 µs | ratio | gateway CPU µs/req | ratio | errors |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for t in ("baseline", "single", "cluster"):
+for t in ("baseline", "auth", "single", "cluster"):
     v = {k: med(t, k) for k in base}
     errors = sum(int(r["errors"]) for r in rows if r["target"] == t)
     print(f"| {t} | {v['requests_per_s']:.0f} | {v['requests_per_s'] / base['requests_per_s']:.2f} "
