@@ -17,12 +17,12 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * A started {@code bin/portcullis}: its output (stdout and stderr) is drained on a thread of its own, which also
  * watches for the ready line. Closing sends SIGTERM, as an operator's Ctrl-C or a service manager would, and waits
- * for the process to end; {@link #kill()} ends it the hard way, as a crash would.
+ * for the process to end; {@link #kill} is SIGKILL, as a crash or an out-of-memory killer would.
  */
 final class GatewayProcess implements AutoCloseable {
 
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern READY = Pattern.compile("Portcullis ready on (http://\\S+)");
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final Process process;
     private final StringBuffer output = new StringBuffer();
@@ -49,7 +49,7 @@ final class GatewayProcess implements AutoCloseable {
         ready.completeExceptionally(new AssertionError("bin/portcullis ended before it was ready:\n" + output));
     }
 
-    /** @return the base URI from the ready line */
+    /** @return the client base URI from the ready line */
     URI awaitReady(Duration timeout) throws InterruptedException {
         try {
             return ready.get(timeout.toSeconds(), TimeUnit.SECONDS);
@@ -60,12 +60,12 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    /** @return what the process printed so far */
+    /** @return everything the process wrote so far */
     String output() {
         return output.toString();
     }
 
-    /** Kills the process without warning (SIGKILL): no shutdown hook runs, the cluster sees a node vanish. */
+    /** Kills the process with SIGKILL: nothing of it runs after this, no shutdown hook, no goodbye to its peers. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {

@@ -32,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunningGatewayClusterTest {
 
     private static final String BUCKET = "budget-" + UUID.randomUUID();
+    private static final String ADMIN_TOKEN = "admin-" + UUID.randomUUID();
 
     @TempDir
     static Path plugins;
@@ -45,10 +46,11 @@ class RunningGatewayClusterTest {
                 .writeTo(plugins.resolve("budget-policy.jar"));
         // 20 an hour: nothing refills while the test runs.
         nodes = RunningGateway.startCluster(3, """
+                admin: { token: "%s" }
                 routes: [ { path: /v1/chat/completions, policies: [ budget ] } ]
                 policies:
                   budget: { bucket: "%s", capacity: 20, periodSeconds: 3600 }
-                """.formatted(BUCKET), plugins, Map.of());
+                """.formatted(ADMIN_TOKEN, BUCKET), plugins, Map.of());
     }
 
     @AfterAll
@@ -75,6 +77,14 @@ class RunningGatewayClusterTest {
         RunningGateway dead = nodes.get(0);
         dead.killClusterMember();
         assertThat(dead.gateway().status().isReady()).isFalse();
+        HttpResponse<String> notReady = http.send(HttpRequest.newBuilder(dead.uri("/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("the cluster member is not running");
+        HttpResponse<String> noCluster = http.send(HttpRequest.newBuilder(dead.adminUri("/admin/cluster"))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noCluster.statusCode()).isEqualTo(503);
+        assertThat(noCluster.body()).contains("\"code\":\"cluster_unavailable\"");
         List<RunningGateway> survivors = nodes.subList(1, 3);
         // The bucket was on the dead member or backed up by it: the survivors still know it is empty.
         assertThat(sendConcurrently(survivors, 20)).containsOnly(429);
