@@ -148,6 +148,37 @@ class JwtAuthTest {
     }
 
     @Test
+    void rs256_tokens_are_checked_against_the_issuers_jwks_url() throws Exception {
+        com.sun.net.httpserver.HttpServer issuer = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] jwks = new JWKSet(issuerKey.toPublicJWK()).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        issuer.createContext("/.well-known/jwks.json", exchange -> {
+            fetches.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, jwks.length);
+            exchange.getResponseBody().write(jwks);
+            exchange.close();
+        });
+        issuer.start();
+        try {
+            AuthPolicy policy = policy(new JwtConfig(null, null, "http://127.0.0.1:" + issuer.getAddress().getPort()
+                    + "/.well-known/jwks.json", ISSUER, AUDIENCE, null, null, null));
+
+            for (int i = 0; i < 3; i++) {
+                policy.apply(Requests.chat("mock", Map.of("authorization", "Bearer " + token(
+                        new RSASSASigner(issuerKey), JWSAlgorithm.RS256, "issuer-1", c -> c))), chain);
+            }
+            assertThat(chain.principal.get().id()).isEqualTo("jwt:alice");
+            assertThat(fetches).as("the key set is fetched once and cached").hasValue(1);
+            assertThat(refused(policy, token(new RSASSASigner(strangerKey), JWSAlgorithm.RS256, "issuer-1", c -> c))
+                    .status()).isEqualTo(401);
+        } finally {
+            issuer.stop(0);
+        }
+    }
+
+    @Test
     void a_token_signed_with_none_or_hs256_is_refused_where_jwks_keys_are_expected(@TempDir Path dir)
             throws Exception {
         Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(issuerKey.toPublicJWK()).toString());
