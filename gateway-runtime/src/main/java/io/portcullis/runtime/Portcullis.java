@@ -4,17 +4,14 @@ import io.portcullis.api.service.HttpTransport;
 import io.portcullis.api.service.Metrics;
 import io.portcullis.api.service.Tokenizer;
 import io.portcullis.runtime.admin.AdminPlane;
+import io.portcullis.runtime.admin.PluginsResource;
 import io.portcullis.runtime.admin.RoutesResource;
-import io.portcullis.runtime.config.ConfigLoader;
 import io.portcullis.runtime.config.GatewayConfig;
 import io.portcullis.runtime.control.ControlPlane;
 import io.portcullis.runtime.control.GatewayStatus;
 import io.portcullis.runtime.http.DataPlaneHandler;
-import io.portcullis.runtime.pipeline.RouteTable;
 import io.portcullis.runtime.plugins.PluginHost;
-import io.portcullis.runtime.plugins.PluginStatus;
-import io.portcullis.runtime.routing.ModelRouter;
-import io.portcullis.runtime.routing.ProviderRegistry;
+import io.portcullis.runtime.plugins.PluginWatcher;
 import io.portcullis.runtime.server.GatewayServer;
 import io.portcullis.runtime.services.JettyHttpTransport;
 import io.portcullis.runtime.services.JtokkitTokenizer;
@@ -48,6 +45,7 @@ public final class Portcullis implements AutoCloseable {
     private final GatewayStatus status = new GatewayStatus();
     private Server server;
     private Server adminServer;
+    private PluginReloader reloader;
 
     private Portcullis() {
     }
@@ -86,24 +84,25 @@ public final class Portcullis implements AutoCloseable {
         ServiceLocatorUtilities.addOneConstant(services, tokenizer, null, Tokenizer.class);
         ServiceLocatorUtilities.addOneConstant(services, metrics, null, Metrics.class);
 
-        PluginHost plugins = PluginHost.start(home.resolve(config.plugins().dir()), services);
+        Path pluginsFolder = home.resolve(config.plugins().dir());
+        PluginHost plugins = PluginHost.start(pluginsFolder, services);
         resources.add(plugins);
-        ConfigLoader binder = new ConfigLoader();
-        ProviderRegistry providers = ProviderRegistry.build(config.providers(), plugins.providerFactories(), binder,
-                source);
-        resources.add(providers);
-        ModelRouter router = new ModelRouter(config.models(), providers);
-        RouteTable routes = RouteTable.build(config, plugins.policyFactories(), router, metrics, binder, source);
+        // Providers, router and routes are built in Routing alone, at start and again on every plugin reload.
+        Routing first = Routing.build(config, plugins, metrics, source);
+        reloader = new PluginReloader(config, source, plugins, metrics, status, first);
+        resources.add(reloader);
 
-        DataPlaneHandler dataPlane = new DataPlaneHandler(() -> routes, config.server().maxBodyBytes(),
-                Duration.ofMillis(config.server().requestTimeoutMs()), config.server().accessLog(), metrics);
+        DataPlaneHandler dataPlane = new DataPlaneHandler(() -> reloader.current().routes(),
+                config.server().maxBodyBytes(), Duration.ofMillis(config.server().requestTimeoutMs()),
+                config.server().accessLog(), metrics);
         server = GatewayServer.create(config.server(),
-                dataPlane, ControlPlane.build(status, () -> router, metrics));
+                dataPlane, ControlPlane.build(status, () -> reloader.current().router(), metrics));
         server.start();
         resources.add(server::stop);
 
         List<Object> adminResources = new ArrayList<>();
-        adminResources.add(new RoutesResource(() -> routes));
+        adminResources.add(new RoutesResource(() -> reloader.current().routes()));
+        adminResources.add(new PluginsResource(reloader));
         adminServer = AdminPlane.create(config.admin(), adminResources);
         adminServer.start();
         resources.add(adminServer::stop);
@@ -112,20 +111,16 @@ public final class Portcullis implements AutoCloseable {
                     config.admin().bind(), adminPort());
         }
 
-        status.ready(plugins.statuses(), problems(plugins.statuses(), config, providers, routes));
+        status.ready(plugins.statuses(), first.problems(plugins.statuses(), config));
+        if (config.plugins().watch()) {
+            PluginWatcher watcher = PluginWatcher.start(pluginsFolder,
+                    Duration.ofMillis(config.plugins().settleMs()), reloader::reload);
+            if (watcher != null) {
+                resources.add(watcher);
+            }
+        }
         log.info("Portcullis listening on {}:{}; models {}", config.server().bind(), port(),
-                router.availableModels().stream().map(m -> m.id()).toList());
-    }
-
-    private static List<String> problems(List<PluginStatus> plugins, GatewayConfig config, ProviderRegistry providers,
-                                         RouteTable routes) {
-        List<String> problems = new ArrayList<>();
-        plugins.stream().filter(p -> p.problem() != null).forEach(p -> problems.add(p.file() + ": " + p.problem()));
-        config.providers().stream().filter(entry -> entry.enabled())
-                .map(entry -> providers.whyUnavailable(entry.id())).filter(java.util.Objects::nonNull)
-                .forEach(problems::add);
-        routes.all().values().stream().filter(p -> p.unavailable() != null).forEach(p -> problems.add(p.unavailable()));
-        return problems;
+                first.router().availableModels().stream().map(m -> m.id()).toList());
     }
 
     /** @return the port the client listener is bound to */
@@ -136,6 +131,14 @@ public final class Portcullis implements AutoCloseable {
     /** @return the port the admin API listens on */
     public int adminPort() {
         return AdminPlane.port(adminServer);
+    }
+
+    /**
+     * Rescans the plugins folder now, as the folder watcher does after a change: plugins added, replaced or removed
+     * are started, swapped or stopped, and the routes rebuilt.
+     */
+    public PluginReloader.Result reloadPlugins() {
+        return reloader.reload();
     }
 
     /** @return what the health endpoints report */

@@ -98,7 +98,8 @@ public final class RunningGateway implements AutoCloseable {
                 new GatewayConfig.ServerConfig("127.0.0.1", 0, server.maxBodyBytes(), server.requestTimeoutMs(),
                         server.accessLog()),
                 new GatewayConfig.AdminConfig("127.0.0.1", 0, parsed.admin().token()), parsed.cluster(),
-                new GatewayConfig.PluginsConfig(pluginsDir.toAbsolutePath().toString()),
+                new GatewayConfig.PluginsConfig(pluginsDir.toAbsolutePath().toString(), parsed.plugins().watch(),
+                        parsed.plugins().settleMs()),
                 parsed.upstream(), parsed.providers(), parsed.models(), parsed.routes(), parsed.policies());
         try {
             return new RunningGateway(Portcullis.start(config, pluginsDir.toAbsolutePath(), "test configuration"),
