@@ -28,9 +28,22 @@ public final class StampPolicyFactory implements PolicyFactory<StampPolicyFactor
         return Config.class;
     }
 
+    /** The resource a test JAR may carry to tell two builds of this plugin apart ({@code x-stamp-build}). */
+    static final String BUILD_RESOURCE = "stamp-build.txt";
+
     @Override
     public Policy create(Config config) {
-        return (exchange, chain) -> chain.proceed(exchange).withHeader(config.header(), config.value());
+        String build = build();
+        return (exchange, chain) -> chain.proceed(exchange).withHeader(config.header(), config.value())
+                .withHeader("x-stamp-build", build);
+    }
+
+    private String build() {
+        try (var in = getClass().getClassLoader().getResourceAsStream(BUILD_RESOURCE)) {
+            return in == null ? "none" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
 }

@@ -40,15 +40,19 @@ public final class PluginHost implements AutoCloseable {
 
     private final Path folder;
     private final ServiceLocator locator;
+    /** Where the JARs are loaded from: copies, see {@link #snapshot}. */
+    private Path snapshots;
+    private long snapshotCount;
     /** By file name, in file-name order: the order factories are registered in, so the first of two names wins. */
     private final Map<String, Loaded> loaded = new TreeMap<>();
 
     /**
      * One file of the folder as last seen, and what became of it.
      *
-     * @param manager the PF4J manager holding it, or {@code null} when it could not even be read as a plugin
+     * @param snapshot the copy PF4J loaded it from, or {@code null}
+     * @param manager  the PF4J manager holding it, or {@code null} when it could not even be read as a plugin
      */
-    private record Loaded(Path file, FileTime modified, long size, PortcullisPluginManager manager,
+    private record Loaded(Path file, Path snapshot, FileTime modified, long size, PortcullisPluginManager manager,
                           PluginStatus status, Map<String, PolicyFactory<?>> policies,
                           Map<String, ProviderFactory<?>> providers) {
 
@@ -174,16 +178,19 @@ public final class PluginHost implements AutoCloseable {
         return jars;
     }
 
-    private Loaded load(Path path, FileTime modified, long size) {
-        String file = path.getFileName().toString();
+    private Loaded load(Path original, FileTime modified, long size) {
+        String file = original.getFileName().toString();
         PortcullisPluginManager manager = new PortcullisPluginManager(folder, locator);
+        Path path = null;
         String id;
         try {
+            path = snapshot(original);
             id = manager.loadPlugin(path);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             String problem = "not a loadable plugin: " + rootMessage(e);
             log.error("Plugin file {} skipped: {}", file, problem);
-            return new Loaded(path, modified, size, null,
+            deleteSnapshot(path);
+            return new Loaded(original, null, modified, size, null,
                     new PluginStatus(file, null, null, "UNLOADABLE", problem, List.of(), List.of()), Map.of(),
                     Map.of());
         }
@@ -196,15 +203,15 @@ public final class PluginHost implements AutoCloseable {
             String problem = "requires plugin-api " + plugin.getDescriptor().getRequires() + ", this gateway has "
                     + ApiVersion.current();
             log.error("Plugin {} ({}) not started: {}", id, file, problem);
-            return failed(path, modified, size, manager, new PluginStatus(file, id, version, "DISABLED", problem,
-                    List.of(), List.of()));
+            return failed(original, path, modified, size, manager,
+                    new PluginStatus(file, id, version, "DISABLED", problem, List.of(), List.of()));
         }
         if (plugin.getPluginState() != PluginState.STARTED) {
             Throwable failure = plugin.getFailedException();
             String problem = "failed to start: " + (failure == null ? plugin.getPluginState() : rootMessage(failure));
             log.error("Plugin {} ({}) {}", id, file, problem, failure);
-            return failed(path, modified, size, manager, new PluginStatus(file, id, version, "FAILED", problem,
-                    List.of(), List.of()));
+            return failed(original, path, modified, size, manager,
+                    new PluginStatus(file, id, version, "FAILED", problem, List.of(), List.of()));
         }
         Map<String, PolicyFactory<?>> policies = new LinkedHashMap<>();
         Map<String, ProviderFactory<?>> providers = new LinkedHashMap<>();
@@ -218,8 +225,8 @@ public final class PluginHost implements AutoCloseable {
         } catch (RuntimeException | LinkageError e) {
             String problem = "its extensions cannot be created: " + rootMessage(e);
             log.error("Plugin {} ({}) {}", id, file, problem, e);
-            return failed(path, modified, size, manager, new PluginStatus(file, id, version, "FAILED", problem,
-                    List.of(), List.of()));
+            return failed(original, path, modified, size, manager,
+                    new PluginStatus(file, id, version, "FAILED", problem, List.of(), List.of()));
         }
         if (policies.isEmpty() && providers.isEmpty()) {
             log.warn("Plugin {} ({}) contributes no extension: is its META-INF/extensions.idx missing "
@@ -227,14 +234,41 @@ public final class PluginHost implements AutoCloseable {
         }
         log.info("Plugin {} {} ({}) started: policies {}, providers {}", id, version, file, policies.keySet(),
                 providers.keySet());
-        return new Loaded(path, modified, size, manager, new PluginStatus(file, id, version, "STARTED", null,
+        return new Loaded(original, path, modified, size, manager, new PluginStatus(file, id, version, "STARTED", null,
                 List.copyOf(policies.keySet()), List.copyOf(providers.keySet())), Map.copyOf(policies),
                 Map.copyOf(providers));
     }
 
-    private static Loaded failed(Path path, FileTime modified, long size, PortcullisPluginManager manager,
-                                 PluginStatus status) {
-        return new Loaded(path, modified, size, manager, status, Map.of(), Map.of());
+    private static Loaded failed(Path original, Path snapshot, FileTime modified, long size,
+                                 PortcullisPluginManager manager, PluginStatus status) {
+        return new Loaded(original, snapshot, modified, size, manager, status, Map.of(), Map.of());
+    }
+
+    /**
+     * Copies a JAR before loading it. The JDK caches open JAR files by URL, so a plugin loaded again from the same
+     * path after a replacement would read its resources from the old file; and an operator may overwrite or delete
+     * the file in the folder while requests still run on the old version.
+     */
+    private Path snapshot(Path jar) throws IOException {
+        if (snapshots == null) {
+            snapshots = Files.createTempDirectory("portcullis-plugins-");
+        }
+        String name = jar.getFileName().toString();
+        Path copy = snapshots.resolve(name.substring(0, name.length() - ".jar".length()) + "-" + ++snapshotCount
+                + ".jar");
+        Files.copy(jar, copy);
+        return copy;
+    }
+
+    private static void deleteSnapshot(Path snapshot) {
+        if (snapshot == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(snapshot);
+        } catch (IOException e) {
+            log.debug("Plugin snapshot {} not deleted: {}", snapshot, e.getMessage());
+        }
     }
 
     /** Stops and unloads plugin versions that {@link #sync()} retired, once no request runs on them. */
@@ -248,6 +282,11 @@ public final class PluginHost implements AutoCloseable {
         if (old.manager() == null) {
             return;
         }
+        unloadPlugins(old);
+        deleteSnapshot(old.snapshot());
+    }
+
+    private static void unloadPlugins(Loaded old) {
         // Not stopPlugins(): PF4J 3.15.0's iterates the list it modifies (pf4j/pf4j#656). unloadPlugin stops first.
         for (PluginWrapper plugin : List.copyOf(old.manager().getPlugins())) {
             try {
@@ -309,6 +348,9 @@ public final class PluginHost implements AutoCloseable {
     public synchronized void close() {
         loaded.values().forEach(PluginHost::unload);
         loaded.clear();
+        if (snapshots != null) {
+            deleteSnapshot(snapshots); // empty by now, unless a retired version's drain is still running
+        }
     }
 
     private static String rootMessage(Throwable failure) {
