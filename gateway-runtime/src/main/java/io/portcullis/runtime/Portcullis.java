@@ -70,8 +70,31 @@ public final class Portcullis implements AutoCloseable {
         }
     }
 
-    private void assemble(GatewayConfig config, Path home, String source) throws Exception {
-        MicrometerMetrics metrics = new MicrometerMetrics();
+    /**
+     * Checks a configuration as {@link #start} would — its sections, then its plugins' blocks bound to their
+     * plugins' records — without opening a listener: what {@code bin/portcullis config check} runs.
+     *
+     * @return what the gateway would start with but report as problems (a plugin not started, a route unavailable)
+     * @throws io.portcullis.runtime.config.ConfigException when the gateway would refuse to start
+     * @throws Exception                                     when the platform services cannot be created
+     */
+    public static List<String> check(GatewayConfig config, Path home, String source) throws Exception {
+        Portcullis gateway = new Portcullis();
+        try {
+            MicrometerMetrics metrics = new MicrometerMetrics();
+            PluginHost plugins = PluginHost.start(home.resolve(config.plugins().dir()),
+                    gateway.platformServices(config, metrics));
+            gateway.resources.add(plugins);
+            try (Routing routing = Routing.build(config, plugins, metrics, source)) {
+                return routing.problems(plugins.statuses(), config);
+            }
+        } finally {
+            gateway.close();
+        }
+    }
+
+    /** The services plugins receive by injection, in a locator their extensions are created through. */
+    private ServiceLocator platformServices(GatewayConfig config, Metrics metrics) throws Exception {
         Tokenizer tokenizer = new JtokkitTokenizer();
         HttpClient upstreamClient = UpstreamClient.create(config.upstream());
         upstreamClient.start();
@@ -83,6 +106,12 @@ public final class Portcullis implements AutoCloseable {
         ServiceLocatorUtilities.addOneConstant(services, transport, null, HttpTransport.class);
         ServiceLocatorUtilities.addOneConstant(services, tokenizer, null, Tokenizer.class);
         ServiceLocatorUtilities.addOneConstant(services, metrics, null, Metrics.class);
+        return services;
+    }
+
+    private void assemble(GatewayConfig config, Path home, String source) throws Exception {
+        MicrometerMetrics metrics = new MicrometerMetrics();
+        ServiceLocator services = platformServices(config, metrics);
 
         Path pluginsFolder = home.resolve(config.plugins().dir());
         PluginHost plugins = PluginHost.start(pluginsFolder, services);
