@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.util.function.Function;
 
 /**
- * A plain HTTP client bound to a {@link RunningGateway}'s client port, for tests that look at statuses, headers and
- * raw bodies. Every call is bounded by {@link #CALL_TIMEOUT}: a hung connection fails the test instead of hanging it.
+ * A plain HTTP client bound to a {@link RunningGateway}'s client port ({@link RunningGateway#http()}) or its admin API
+ * ({@link RunningGateway#admin()}), for tests that look at statuses, headers and raw bodies. Every call is bounded by {@link #CALL_TIMEOUT}: a hung connection fails the test instead of hanging it.
  *
  * <pre>{@code
  * HttpResponse<String> response = gateway.http().post("/v1/chat/completions", GatewayHttp.chat("mock", "hi"));
@@ -34,9 +34,11 @@ public final class GatewayHttp implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
     private final Function<String, URI> uris;
+    private final String bearerToken;
 
-    GatewayHttp(Function<String, URI> uris) {
+    GatewayHttp(Function<String, URI> uris, String bearerToken) {
         this.uris = uris;
+        this.bearerToken = bearerToken;
     }
 
     /** {@code POST} of a JSON text to a path of the gateway. */
@@ -50,9 +52,13 @@ public final class GatewayHttp implements AutoCloseable {
         return send(request(path).GET().build());
     }
 
-    /** @return a request builder for a path of the gateway, with the call timeout set (add headers, then send) */
+    /**
+     * @return a request builder for a path of the gateway, with the call timeout (and, for the admin API, the
+     *         bearer token) set: add headers, then {@link #send}
+     */
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(uris.apply(path)).timeout(CALL_TIMEOUT);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uris.apply(path)).timeout(CALL_TIMEOUT);
+        return bearerToken == null ? request : request.header("Authorization", "Bearer " + bearerToken);
     }
 
     /** Sends a request and reads the whole answer as text. */

@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  * <p>The configuration is the same YAML as {@code gateway.yaml}; the kit overrides {@code server.port} and
  * {@code admin.port} (0, a free port), {@code server.bind} and {@code admin.bind} (127.0.0.1) and {@code plugins.dir}.
  * With {@link Builder#mockProvider()} or {@link Builder#upstream(OpenAiSimulator)}, a configuration without
- * {@code providers:} and {@code models:} gets a provider and the model {@link #MODEL} served by it.
+ * {@code providers:} and {@code models:} gets a provider and the model {@link #MODEL} served by it; a builder-made
+ * gateway without {@code admin.token} gets a random one, which {@link #admin()} sends.
  */
 public final class RunningGateway implements AutoCloseable {
 
@@ -62,10 +63,14 @@ public final class RunningGateway implements AutoCloseable {
     private final boolean ownsPluginsDir;
     private final List<AutoCloseable> clients = new ArrayList<>();
     private GatewayHttp http;
+    private GatewayHttp admin;
     private OpenAIClient openAi;
 
-    private RunningGateway(Portcullis gateway, Path pluginsDir, boolean ownsPluginsDir) {
+    private final String adminToken;
+
+    private RunningGateway(Portcullis gateway, Path pluginsDir, boolean ownsPluginsDir, String adminToken) {
         this.gateway = gateway;
+        this.adminToken = adminToken;
         this.pluginsDir = pluginsDir;
         this.ownsPluginsDir = ownsPluginsDir;
     }
@@ -103,7 +108,7 @@ public final class RunningGateway implements AutoCloseable {
                 parsed.upstream(), parsed.providers(), parsed.models(), parsed.routes(), parsed.policies());
         try {
             return new RunningGateway(Portcullis.start(config, pluginsDir.toAbsolutePath(), "test configuration"),
-                    pluginsDir.toAbsolutePath(), owned);
+                    pluginsDir.toAbsolutePath(), owned, parsed.admin().token());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -139,10 +144,22 @@ public final class RunningGateway implements AutoCloseable {
     /** @return a plain HTTP client for the client port, closed with the gateway */
     public synchronized GatewayHttp http() {
         if (http == null) {
-            http = new GatewayHttp(this::uri);
+            http = new GatewayHttp(this::uri, null);
             clients.add(http);
         }
         return http;
+    }
+
+    /**
+     * @return a plain HTTP client for the admin API that sends its bearer token (a builder-made gateway gets a random
+     *         one unless the configuration sets {@code admin.token}), closed with the gateway
+     */
+    public synchronized GatewayHttp admin() {
+        if (admin == null) {
+            admin = new GatewayHttp(this::adminUri, adminToken.isEmpty() ? null : adminToken);
+            clients.add(admin);
+        }
+        return admin;
     }
 
     /**
@@ -310,21 +327,25 @@ public final class RunningGateway implements AutoCloseable {
             }
             bundled.forEach(id -> BundledPlugins.copy(id, dir));
             try {
-                return RunningGateway.start(withUpstream(yaml), dir, environment, true);
+                return RunningGateway.start(withKitDefaults(yaml), dir, environment, true);
             } catch (RuntimeException e) {
                 deleteTree(dir);
                 throw e;
             }
         }
 
-        /** Adds the kit's provider and model to a configuration that names none. */
-        private String withUpstream(String text) {
-            if (provider == null) {
-                return text;
-            }
+        /** Adds the kit's provider and model to a configuration that names none, and an admin token. */
+        private String withKitDefaults(String text) {
             try {
                 JsonNode parsed = YAML.readTree(text);
                 ObjectNode root = parsed instanceof ObjectNode object ? object : JsonNodeFactory.instance.objectNode();
+                ObjectNode admin = root.get("admin") instanceof ObjectNode given ? given : root.putObject("admin");
+                if (!admin.has("token")) {
+                    admin.put("token", java.util.UUID.randomUUID().toString());
+                }
+                if (provider == null) {
+                    return YAML.writeValueAsString(root);
+                }
                 if (!root.has("providers")) {
                     root.set("providers", YAML.readTree("[ " + provider + " ]"));
                 }

@@ -39,7 +39,6 @@ import static org.awaitility.Awaitility.await;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class HotDeployIT {
 
-    private static final String TOKEN = "hot-deploy-test-token";
     private static final String CHAT = "/v1/chat/completions";
     private static final Duration SWAP = Duration.ofSeconds(20);
 
@@ -80,11 +79,10 @@ class HotDeployIT {
 
         try (OpenAiSimulator simulator = OpenAiSimulator.start();
              RunningGateway gateway = RunningGateway.builder().upstream(simulator).config("""
-                     admin: { token: %s }
                      plugins: { settleMs: 200 }
                      routes: [ { path: /v1/chat/completions, policies: [ stamp ] } ]
                      policies: { stamp: { header: x-stamp, value: stamped, optional: true } }
-                     """.formatted(TOKEN)).start();
+                     """).start();
              ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
             simulator.script(OpenAiSimulator.Script.reply("one two three four five six").inChunks(6)
                     .withDelay(Duration.ofMillis(5)));
@@ -142,11 +140,10 @@ class HotDeployIT {
         try (OpenAiSimulator simulator = OpenAiSimulator.start();
              RunningGateway gateway = RunningGateway.builder().plugin(stampJar("1.0.0", "v1")).upstream(simulator)
                      .config("""
-                             admin: { token: %s }
                              plugins: { settleMs: 200 }
                              routes: [ { path: /v1/chat/completions, policies: [ stamp ] } ]
                              policies: { stamp: { header: x-stamp, value: stamped } }
-                             """.formatted(TOKEN)).start()) {
+                             """).start()) {
             simulator.script(OpenAiSimulator.Script.reply("still on the old pipeline").inChunks(3)).gateStreams(gate);
             CompletableFuture<Outcome> inFlight = CompletableFuture.supplyAsync(() -> stream(gateway));
             await().atMost(SWAP).until(() -> gate.waiting() == 1);
@@ -173,18 +170,16 @@ class HotDeployIT {
     @Test
     void the_admin_api_lists_plugins_with_their_routes_and_reloads_on_demand() throws Exception {
         try (RunningGateway gateway = RunningGateway.builder().mockProvider().config("""
-                admin: { token: %s }
                 plugins: { watch: false }
                 routes: [ { path: /v1/chat/completions, policies: [ stamp ] } ]
                 policies: { stamp: { header: x-stamp, value: stamped } }
-                """.formatted(TOKEN)).start()) {
+                """).start()) {
             assertThat(gateway.http().post(CHAT, GatewayHttp.chat(RunningGateway.MODEL, "hi")).statusCode())
                     .isEqualTo(503);
             Files.copy(stampJar("1.0.0", "v1"), gateway.pluginsDir().resolve("stamp.jar"));
             assertThat(stampOf(admin(gateway, "/admin/plugins"))).as("no watcher: not yet loaded").isNull();
 
-            HttpResponse<String> reload = gateway.http().send(HttpRequest.newBuilder(
-                            gateway.adminUri("/admin/plugins/reload")).header("Authorization", "Bearer " + TOKEN)
+            HttpResponse<String> reload = gateway.admin().send(gateway.admin().request("/admin/plugins/reload")
                     .POST(HttpRequest.BodyPublishers.noBody()).build());
 
             assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
@@ -239,8 +234,7 @@ class HotDeployIT {
     }
 
     private static JsonNode admin(RunningGateway gateway, String path) {
-        return GatewayHttp.json(gateway.http().send(HttpRequest.newBuilder(gateway.adminUri(path))
-                .header("Authorization", "Bearer " + TOKEN).GET().build()));
+        return GatewayHttp.json(gateway.admin().get(path));
     }
 
     private static JsonNode stampOf(JsonNode plugins) {
