@@ -32,6 +32,8 @@ public final class PluginReloader implements AutoCloseable {
     private final GatewayStatus status;
     private final Duration drainTimeout;
     private final AtomicReference<Routing> current;
+    /** Old plugin versions the current routes may still use, because the last reload could not rebuild them. */
+    private final List<PluginHost.Retired> pending = new java.util.ArrayList<>();
 
     /**
      * What a reload did.
@@ -79,19 +81,26 @@ public final class PluginReloader implements AutoCloseable {
         if (change.isEmpty()) {
             return new Result(List.of(), List.of(), null);
         }
+        pending.addAll(change.retired());
         Routing next;
         try {
             next = Routing.build(config, plugins, metrics, source);
         } catch (ConfigException e) {
-            // The old routes keep serving, and the plugins they use stay loaded.
-            log.error("Plugins changed ({} started, {} stopped) but the routes cannot be rebuilt; keeping the "
-                    + "current ones: {}", change.started(), change.stopped(), e.getMessage());
+            // The old routes keep serving, and the plugins they use stay loaded until a reload succeeds.
+            String problem = "plugins changed (started " + change.started() + ", stopped " + change.stopped()
+                    + ") but the routes cannot be rebuilt, so the previous ones still serve: " + e.getMessage();
+            log.error("{}", problem);
+            List<String> problems = new java.util.ArrayList<>(current.get().problems(plugins.statuses(), config));
+            problems.add(problem);
+            status.update(plugins.statuses(), problems);
             return new Result(change.started(), change.stopped(), e.getMessage());
         }
         Routing old = current.getAndSet(next);
         status.update(plugins.statuses(), next.problems(plugins.statuses(), config));
         log.info("Plugins reloaded: started {}, stopped {}; routes rebuilt", change.started(), change.stopped());
-        Thread.ofVirtual().name("portcullis-plugin-drain").start(() -> retire(old, change.retired()));
+        List<PluginHost.Retired> retired = List.copyOf(pending);
+        pending.clear();
+        Thread.ofVirtual().name("portcullis-plugin-drain").start(() -> retire(old, retired));
         return new Result(change.started(), change.stopped(), null);
     }
 

@@ -196,6 +196,31 @@ class HotDeployIT {
         }
     }
 
+    @Test
+    void a_deployed_plugin_that_rejects_its_configuration_leaves_the_previous_routes_serving_and_says_why()
+            throws Exception {
+        try (RunningGateway gateway = RunningGateway.builder().mockProvider().config("""
+                plugins: { watch: false }
+                routes: [ { path: /v1/chat/completions, policies: [ stamp ] }, { path: /v1/embeddings, policies: [] } ]
+                policies: { stamp: { header: x-stamp } }
+                """).start()) {
+            Files.copy(stampJar("1.0.0", "v1"), gateway.pluginsDir().resolve("stamp.jar"));
+
+            HttpResponse<String> reload = gateway.admin().send(gateway.admin().request("/admin/plugins/reload")
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+            assertThat(GatewayHttp.json(reload).path("problem").asText())
+                    .contains("policies.stamp: header and value: both are required");
+            assertThat(GatewayHttp.json(gateway.http().get("/health/ready")).path("problems").toString())
+                    .contains("the routes cannot be rebuilt").contains("header and value: both are required");
+            assertThat(gateway.http().post(CHAT, GatewayHttp.chat(RunningGateway.MODEL, "hi")).statusCode())
+                    .as("the previous routes").isEqualTo(503);
+            assertThat(gateway.http().post("/v1/embeddings", "{\"model\":\"test-model\",\"input\":\"x\"}")
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
     private Path stampJar(String version, String build) {
         return PluginJars.plugin("stamp", version).extension(StampPolicyFactory.class)
                 .entry(StampPolicyFactory.BUILD_RESOURCE, build.getBytes(StandardCharsets.UTF_8))
