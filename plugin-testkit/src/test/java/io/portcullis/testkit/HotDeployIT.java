@@ -227,8 +227,14 @@ class HotDeployIT {
                 .writeTo(work.resolve("stamp-" + version + ".jar"));
     }
 
+    /** @return whether the gated test's plugin (its own file name: no other test's late drain can match) is gone */
     private boolean unloaded() {
-        return log.list.stream().anyMatch(event -> event.getFormattedMessage().contains("stopped and unloaded"));
+        List<ILoggingEvent> events;
+        synchronized (log) { // the drain thread appends while we read: AppenderBase appends under this lock
+            events = List.copyOf(log.list);
+        }
+        return events.stream().anyMatch(event -> event.getFormattedMessage()
+                .contains("(stamp-1.0.0.jar) stopped and unloaded"));
     }
 
     private static Outcome stream(RunningGateway gateway) {
