@@ -2,12 +2,10 @@ package io.portcullis.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portcullis.testkit.GatewayHttp;
 import io.portcullis.testkit.RunningGateway;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -21,17 +19,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class Http implements AutoCloseable {
 
-    static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration CALL_TIMEOUT = GatewayHttp.CALL_TIMEOUT;
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
     private final RunningGateway gateway;
+    private final GatewayHttp client;
 
     Http(RunningGateway gateway) {
         this.gateway = gateway;
+        this.client = gateway.http();
     }
 
     /** {@code POST} of a JSON text. */
@@ -51,7 +47,7 @@ final class Http implements AutoCloseable {
     }
 
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(gateway.uri(path)).timeout(CALL_TIMEOUT);
+        return client.request(path);
     }
 
     URI uri(String path) {
@@ -59,32 +55,16 @@ final class Http implements AutoCloseable {
     }
 
     HttpResponse<String> send(HttpRequest request) {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return client.send(request);
     }
 
     /** A chat request for one user message, as JSON text. */
     static String chat(String model, String userText, boolean stream) {
-        return JSON.createObjectNode()
-                .put("model", model)
-                .put("stream", stream)
-                .set("messages", JSON.createArrayNode().add(JSON.createObjectNode()
-                        .put("role", "user").put("content", userText)))
-                .toString();
+        return GatewayHttp.chat(model, userText, stream);
     }
 
     static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.body(), e);
-        }
+        return GatewayHttp.json(response);
     }
 
     /** @return the text of the first choice of a complete chat response */
@@ -126,8 +106,8 @@ final class Http implements AutoCloseable {
         return error;
     }
 
+    /** The client is the gateway's own, closed with it. */
     @Override
     public void close() {
-        client.close();
     }
 }

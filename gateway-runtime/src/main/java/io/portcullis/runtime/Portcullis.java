@@ -9,21 +9,18 @@ import io.portcullis.api.service.Tokenizer;
 import io.portcullis.runtime.admin.AdminPlane;
 import io.portcullis.runtime.admin.ClusterResource;
 import io.portcullis.runtime.admin.KeysResource;
+import io.portcullis.runtime.admin.PluginsResource;
 import io.portcullis.runtime.admin.RoutesResource;
 import io.portcullis.runtime.cluster.BucketRateLimiter;
 import io.portcullis.runtime.cluster.ClusterApiKeys;
 import io.portcullis.runtime.cluster.ClusterMember;
 import io.portcullis.runtime.cluster.HazelcastSharedState;
-import io.portcullis.runtime.config.ConfigLoader;
 import io.portcullis.runtime.config.GatewayConfig;
 import io.portcullis.runtime.control.ControlPlane;
 import io.portcullis.runtime.control.GatewayStatus;
 import io.portcullis.runtime.http.DataPlaneHandler;
-import io.portcullis.runtime.pipeline.RouteTable;
 import io.portcullis.runtime.plugins.PluginHost;
-import io.portcullis.runtime.plugins.PluginStatus;
-import io.portcullis.runtime.routing.ModelRouter;
-import io.portcullis.runtime.routing.ProviderRegistry;
+import io.portcullis.runtime.plugins.PluginWatcher;
 import io.portcullis.runtime.server.GatewayServer;
 import io.portcullis.runtime.services.JettyHttpTransport;
 import io.portcullis.runtime.services.JtokkitTokenizer;
@@ -57,7 +54,9 @@ public final class Portcullis implements AutoCloseable {
     private final GatewayStatus status = new GatewayStatus();
     private Server server;
     private Server adminServer;
+    private PluginReloader reloader;
     private ClusterMember cluster;
+    private ClusterApiKeys apiKeys;
 
     private Portcullis() {
     }
@@ -82,8 +81,37 @@ public final class Portcullis implements AutoCloseable {
         }
     }
 
-    private void assemble(GatewayConfig config, Path home, String source) throws Exception {
-        MicrometerMetrics metrics = new MicrometerMetrics();
+    /**
+     * Checks a configuration as {@link #start} would — its sections, then its plugins' blocks bound to their
+     * plugins' records — without opening a listener: what {@code bin/portcullis config check} runs.
+     *
+     * @return what the gateway would start with but report as problems (a plugin not started, a route unavailable)
+     * @throws io.portcullis.runtime.config.ConfigException when the gateway would refuse to start
+     * @throws Exception                                     when the platform services cannot be created
+     */
+    public static List<String> check(GatewayConfig config, Path home, String source) throws Exception {
+        Portcullis gateway = new Portcullis();
+        try {
+            MicrometerMetrics metrics = new MicrometerMetrics();
+            // A member of its own (any free port, no peers), so that plugins asking for the cluster services are
+            // created exactly as at start, without joining or disturbing a running cluster.
+            GatewayConfig.ClusterConfig alone = new GatewayConfig.ClusterConfig(
+                    "portcullis-config-check-" + ProcessHandle.current().pid(), "127.0.0.1", 0, List.of(),
+                    config.cluster().failureDetectionSeconds());
+            PluginHost plugins = PluginHost.start(home.resolve(config.plugins().dir()),
+                    gateway.platformServices(config, alone, metrics));
+            gateway.resources.add(plugins);
+            try (Routing routing = Routing.build(config, plugins, metrics, source)) {
+                return routing.problems(plugins.statuses(), config);
+            }
+        } finally {
+            gateway.close();
+        }
+    }
+
+    /** The services plugins receive by injection, in a locator their extensions are created through. */
+    private ServiceLocator platformServices(GatewayConfig config, GatewayConfig.ClusterConfig clusterConfig,
+                                            Metrics metrics) throws Exception {
         Tokenizer tokenizer = new JtokkitTokenizer();
         HttpClient upstreamClient = UpstreamClient.create(config.upstream());
         upstreamClient.start();
@@ -97,34 +125,41 @@ public final class Portcullis implements AutoCloseable {
         ServiceLocatorUtilities.addOneConstant(services, metrics, null, Metrics.class);
 
         // The cluster before the plugins: their extensions are created with the cluster services injected.
-        cluster = ClusterMember.start(config.cluster());
+        cluster = ClusterMember.start(clusterConfig);
         resources.add(cluster);
         status.dependsOn("the cluster member is not running", cluster::isRunning);
-        ClusterApiKeys apiKeys = new ClusterApiKeys(cluster.hazelcast());
+        apiKeys = new ClusterApiKeys(cluster.hazelcast());
         ServiceLocatorUtilities.addOneConstant(services, new HazelcastSharedState(cluster.hazelcast()), null,
                 SharedState.class);
         ServiceLocatorUtilities.addOneConstant(services, new BucketRateLimiter(cluster.hazelcast()), null,
                 RateLimiter.class);
         ServiceLocatorUtilities.addOneConstant(services, apiKeys, null, ApiKeys.class);
+        return services;
+    }
 
-        PluginHost plugins = PluginHost.start(home.resolve(config.plugins().dir()), services);
+    private void assemble(GatewayConfig config, Path home, String source) throws Exception {
+        MicrometerMetrics metrics = new MicrometerMetrics();
+        ServiceLocator services = platformServices(config, config.cluster(), metrics);
+
+        Path pluginsFolder = home.resolve(config.plugins().dir());
+        PluginHost plugins = PluginHost.start(pluginsFolder, services);
         resources.add(plugins);
-        ConfigLoader binder = new ConfigLoader();
-        ProviderRegistry providers = ProviderRegistry.build(config.providers(), plugins.providerFactories(), binder,
-                source);
-        resources.add(providers);
-        ModelRouter router = new ModelRouter(config, providers);
-        RouteTable routes = RouteTable.build(config, plugins.policyFactories(), router, metrics, binder, source);
+        // Providers, router and routes are built in Routing alone, at start and again on every plugin reload.
+        Routing first = Routing.build(config, plugins, metrics, source);
+        reloader = new PluginReloader(config, source, plugins, metrics, status, first);
+        resources.add(reloader);
 
-        DataPlaneHandler dataPlane = new DataPlaneHandler(() -> routes, config.server().maxBodyBytes(),
-                Duration.ofMillis(config.server().requestTimeoutMs()), config.server().accessLog(), metrics);
+        DataPlaneHandler dataPlane = new DataPlaneHandler(() -> reloader.current().routes(),
+                config.server().maxBodyBytes(), Duration.ofMillis(config.server().requestTimeoutMs()),
+                config.server().accessLog(), metrics);
         server = GatewayServer.create(config.server(),
-                dataPlane, ControlPlane.build(status, () -> router, metrics));
+                dataPlane, ControlPlane.build(status, () -> reloader.current().router(), metrics));
         server.start();
         resources.add(server::stop);
 
         List<Object> adminResources = new ArrayList<>();
-        adminResources.add(new RoutesResource(() -> routes));
+        adminResources.add(new RoutesResource(() -> reloader.current().routes()));
+        adminResources.add(new PluginsResource(reloader));
         adminResources.add(new KeysResource(apiKeys));
         adminResources.add(new ClusterResource(cluster));
         adminServer = AdminPlane.create(config.admin(), adminResources);
@@ -135,21 +170,17 @@ public final class Portcullis implements AutoCloseable {
                     config.admin().bind(), adminPort());
         }
 
-        status.ready(plugins.statuses(), problems(plugins.statuses(), config, providers, routes));
-        log.info("Portcullis listening on {}:{}; models {}; cluster '{}' member {} of {}", config.server().bind(), port(),
-                router.availableModels().stream().map(m -> m.id()).toList(), cluster.name(), cluster.address(),
-                cluster.members().size());
-    }
-
-    private static List<String> problems(List<PluginStatus> plugins, GatewayConfig config, ProviderRegistry providers,
-                                         RouteTable routes) {
-        List<String> problems = new ArrayList<>();
-        plugins.stream().filter(p -> p.problem() != null).forEach(p -> problems.add(p.file() + ": " + p.problem()));
-        config.providers().stream().filter(entry -> entry.enabled())
-                .map(entry -> providers.whyUnavailable(entry.id())).filter(java.util.Objects::nonNull)
-                .forEach(problems::add);
-        routes.all().values().stream().filter(p -> p.unavailable() != null).forEach(p -> problems.add(p.unavailable()));
-        return problems;
+        status.ready(plugins.statuses(), first.problems(plugins.statuses(), config));
+        if (config.plugins().watch()) {
+            PluginWatcher watcher = PluginWatcher.start(pluginsFolder,
+                    Duration.ofMillis(config.plugins().settleMs()), reloader::reload);
+            if (watcher != null) {
+                resources.add(watcher);
+            }
+        }
+        log.info("Portcullis listening on {}:{}; models {}; cluster '{}' member {} of {}", config.server().bind(),
+                port(), first.router().availableModels().stream().map(m -> m.id()).toList(), cluster.name(),
+                cluster.address(), cluster.members().size());
     }
 
     /** @return the port the client listener is bound to */
@@ -160,6 +191,14 @@ public final class Portcullis implements AutoCloseable {
     /** @return the port the admin API listens on */
     public int adminPort() {
         return AdminPlane.port(adminServer);
+    }
+
+    /**
+     * Rescans the plugins folder now, as the folder watcher does after a change: plugins added, replaced or removed
+     * are started, swapped or stopped, and the routes rebuilt.
+     */
+    public PluginReloader.Result reloadPlugins() {
+        return reloader.reload();
     }
 
     /** @return this node's cluster member */

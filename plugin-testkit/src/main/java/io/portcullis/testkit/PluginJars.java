@@ -81,8 +81,36 @@ public final class PluginJars {
         return this;
     }
 
+    /**
+     * Bundles a library's classes and resources into the plugin, as a shaded plugin JAR carries its own libraries
+     * (signatures, {@code module-info} and the library's manifest are left out).
+     */
+    public PluginJars library(Path libraryJar) {
+        if (Files.isDirectory(libraryJar)) {
+            return classesOf(libraryJar);
+        }
+        try (java.util.jar.JarFile library = new java.util.jar.JarFile(libraryJar.toFile())) {
+            for (JarEntry entry : java.util.Collections.list(library.entries())) {
+                String name = entry.getName();
+                if (entry.isDirectory() || name.startsWith("META-INF/") || name.endsWith("module-info.class")) {
+                    continue;
+                }
+                try (var in = library.getInputStream(entry)) {
+                    extraEntries.put(name, in.readAllBytes());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
     /** Writes the JAR and returns its path. */
     public Path writeTo(Path jar) {
+        return write(jar, true);
+    }
+
+    private Path write(Path jar, boolean withIndex) {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -95,9 +123,11 @@ public final class PluginJars {
         try {
             Files.createDirectories(jar.toAbsolutePath().getParent());
             try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
-                StringBuilder index = new StringBuilder();
-                extensions.forEach(type -> index.append(type.getName()).append('\n'));
-                put(out, "META-INF/extensions.idx", index.toString().getBytes(StandardCharsets.UTF_8));
+                if (withIndex) {
+                    StringBuilder index = new StringBuilder();
+                    extensions.forEach(type -> index.append(type.getName()).append('\n'));
+                    put(out, "META-INF/extensions.idx", index.toString().getBytes(StandardCharsets.UTF_8));
+                }
                 List<String> written = new ArrayList<>();
                 for (Class<?> type : classes) {
                     for (Path classFile : classFiles(type)) {
@@ -116,6 +146,37 @@ public final class PluginJars {
             throw new UncheckedIOException(e);
         }
         return jar;
+    }
+
+    /**
+     * Packages a compiled plugin's classes directory (such as {@code target/classes}) as a plugin JAR: every file in
+     * it, and a manifest with the {@code Plugin-*} entries.
+     *
+     * @throws IllegalStateException when the directory has no {@code META-INF/extensions.idx}: PF4J's annotation
+     *                               processor did not run, and the plugin would load with no extensions
+     */
+    public Path packageClasses(Path classesDir, Path jar) {
+        if (!Files.isRegularFile(classesDir.resolve("META-INF/extensions.idx"))) {
+            throw new IllegalStateException(classesDir + " has no META-INF/extensions.idx: PF4J's annotation processor "
+                    + "did not run (declare org.pf4j:pf4j in the compiler's annotationProcessorPaths), so the plugin "
+                    + "would load with no extensions");
+        }
+        return classesOf(classesDir).write(jar, false);
+    }
+
+    /** Adds every file of a classes directory but its manifest. */
+    private PluginJars classesOf(Path classesDir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(classesDir)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                String name = classesDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                if (!name.equals("META-INF/MANIFEST.MF")) {
+                    extraEntries.put(name, Files.readAllBytes(file));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
     }
 
     /** Writes a file that has a JAR's name but not a JAR's content, as a broken download would. */

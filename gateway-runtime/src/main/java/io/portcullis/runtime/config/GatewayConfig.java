@@ -134,13 +134,27 @@ public record GatewayConfig(
     }
 
     /**
-     * {@code plugins:} where plugin JARs are.
+     * {@code plugins:} where plugin JARs are, and whether the gateway follows the folder's changes.
      *
-     * @param dir the folder, relative to the Portcullis home unless absolute
+     * @param dir      the folder, relative to the Portcullis home unless absolute
+     * @param watch    whether a JAR added, replaced or removed is started, swapped or stopped without a restart
+     *                 (default true)
+     * @param settleMs how long the folder must stay quiet after a change before it is loaded, so that a JAR still
+     *                 being copied is not read half-written (default 1000)
      */
-    public record PluginsConfig(String dir) {
+    public record PluginsConfig(String dir, Boolean watch, Long settleMs) {
         public PluginsConfig {
             dir = dir == null || dir.isBlank() ? "plugins" : dir;
+            watch = watch == null ? Boolean.TRUE : watch;
+            settleMs = settleMs == null ? 1_000L : settleMs;
+            if (settleMs < 0) {
+                throw new IllegalArgumentException("settleMs: expected a number of milliseconds, 0 or more");
+            }
+        }
+
+        /** The folder, with the other keys at their defaults. */
+        public PluginsConfig(String dir) {
+            this(dir, null, null);
         }
     }
 

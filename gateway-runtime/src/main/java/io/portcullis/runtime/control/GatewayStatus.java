@@ -28,6 +28,12 @@ public final class GatewayStatus {
         ready.set(true);
     }
 
+    /** Replaces what is reported about the plugins (after a reload), without changing readiness. */
+    public void update(List<PluginStatus> pluginStatuses, List<String> currentProblems) {
+        plugins = List.copyOf(pluginStatuses);
+        problems = List.copyOf(currentProblems);
+    }
+
     /** Marks the gateway as stopping: it no longer takes traffic. */
     public void stopping() {
         ready.set(false);

@@ -31,10 +31,6 @@ final class PortcullisPluginManager extends DefaultPluginManager {
         setExactVersionAllowed(false);
     }
 
-    /** @return the plugin files and folders the repository finds, in its order */
-    java.util.List<Path> pluginPaths() {
-        return pluginRepository.getPluginPaths();
-    }
 
     @Override
     protected PluginLoader createPluginLoader() {
