@@ -68,7 +68,8 @@ class DistributionIT {
                 NAME + "/lib/gateway-runtime-" + VERSION + ".jar",
                 NAME + "/lib/plugin-api-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/plugins/"))
-                .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar");
+                .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar",
+                        "provider-gemini-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/lib/"))
                 .as("lib/ holds the runtime's libraries, not the plugins nor the test libraries")
                 .hasSizeGreaterThan(10)
