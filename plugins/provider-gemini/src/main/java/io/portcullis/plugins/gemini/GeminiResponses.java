@@ -1,6 +1,8 @@
 package io.portcullis.plugins.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.api.error.ErrorCode;
+import io.portcullis.api.error.GatewayException;
 import io.portcullis.api.model.ChatResponse;
 import io.portcullis.api.model.Content;
 import io.portcullis.api.model.Message;
@@ -69,6 +71,9 @@ final class GeminiResponses {
                     ? refusal(candidate.path("finishReason").asText(), false) : null;
             choices.add(new ChatResponse.Choice(candidate.path("index").asInt(choices.size()),
                     new Message(Message.ASSISTANT, content, null, calls, null, extra), finish, null));
+        }
+        if (choices.isEmpty()) {
+            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the upstream answered without a candidate");
         }
         return new ChatResponse(completionId(answer), ChatResponse.OBJECT, created, model, choices,
                 usage(answer.get("usageMetadata")), null);

@@ -40,6 +40,7 @@ import java.util.Optional;
 import static io.portcullis.plugins.gemini.GeminiRequestsTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** The provider against the Gemini simulator, through the runtime's real Jetty transport. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -164,8 +165,8 @@ class GeminiProviderTest {
         assertThat(assembled.choices().get(0).finishReason()).isEqualTo("tool_calls");
         assertThat(assembled.choices().get(0).message().toolCalls())
                 .extracting(ToolCall::id, call -> call.function().arguments())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("call_0_get_weather", "{\"city\":\"Paris\"}"),
-                        org.assertj.core.groups.Tuple.tuple("call_1_get_weather", "{\"city\":\"Rome\"}"));
+                .containsExactly(tuple("call_0_get_weather", "{\"city\":\"Paris\"}"),
+                        tuple("call_1_get_weather", "{\"city\":\"Rome\"}"));
         assertThat(assembled.usage()).isNotNull();
     }
 

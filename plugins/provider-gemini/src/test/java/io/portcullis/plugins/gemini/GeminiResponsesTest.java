@@ -1,5 +1,6 @@
 package io.portcullis.plugins.gemini;
 
+import io.portcullis.api.error.GatewayException;
 import io.portcullis.api.model.ChatResponse;
 import io.portcullis.api.model.Usage;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -10,6 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import static io.portcullis.plugins.gemini.GeminiRequestsTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class GeminiResponsesTest {
@@ -45,9 +48,9 @@ class GeminiResponsesTest {
         assertThat(choice.message().content()).isNull();
         assertThat(choice.message().toolCalls()).extracting(call -> call.id(), call -> call.function().name(),
                         call -> call.function().arguments())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("call_0_get_weather", "get_weather",
+                .containsExactly(tuple("call_0_get_weather", "get_weather",
                                 "{\"city\":\"Paris\"}"),
-                        org.assertj.core.groups.Tuple.tuple("call_1_get_time", "get_time", "{}"));
+                        tuple("call_1_get_time", "get_time", "{}"));
         assertThat(again.choices().get(0).message().toolCalls()).isEqualTo(choice.message().toolCalls());
     }
 
@@ -94,5 +97,13 @@ class GeminiResponsesTest {
                                 "finishReason":"STOP"}]}"""), "m", 0);
 
         assertThat(response.text()).isEqualTo("42");
+    }
+
+    @Test
+    void an_answer_without_candidates_or_a_block_reason_is_an_upstream_error() {
+        assertThatThrownBy(() -> GeminiResponses.chat(json("""
+                {"usageMetadata":{"promptTokenCount":3,"totalTokenCount":3}}"""), "m", 0))
+                .isInstanceOf(GatewayException.class)
+                .hasMessageContaining("without a candidate");
     }
 }
