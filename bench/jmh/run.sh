@@ -1,21 +1,15 @@
 #!/usr/bin/env bash
-# Builds the JMH micro-benchmarks against the plugin JARs of this checkout and runs them.
+# Translation overhead of the provider adapters (JMH). Builds the benchmarks against the plugin JARs installed in the
+# local Maven repository, then runs them; arguments go to JMH (a benchmark regex, -f/-wi/-i, -prof gc, ...).
 #
-#   bench/jmh/run.sh                          # every benchmark
-#   bench/jmh/run.sh GeminiTranslationBench   # one class (any JMH argument works: -f 2, -wi 5, -prof gc, ...)
+#   ./mvnw -B -q install -DskipTests -pl plugin-api,plugins/provider-openai,plugins/provider-anthropic,plugins/provider-gemini -am
+#   bench/jmh/run.sh                        # every adapter
+#   bench/jmh/run.sh Anthropic -prof gc     # one adapter, with allocation rates
 #
-# MVN_ARGS passes options to Maven (e.g. MVN_ARGS="-o -Dmaven.repo.local=/path/to/repo" for an offline build).
+# MAVEN_ARGS passes options to Maven (-o, -Dmaven.repo.local=...). Nothing listens on a port: the transport is in memory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-. "$root/distribution/src/bin/find-java.sh"
-portcullis_find_java || exit 1
-export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
-
-# The plugins the benchmarks call, installed from this checkout, then the benchmarks themselves.
-"$root/mvnw" -B -q -ntp ${MVN_ARGS:-} -f "$root/pom.xml" install -DskipTests \
-    -pl plugin-api,plugins,plugins/provider-openai,plugins/provider-gemini
-"$root/mvnw" -B -q -ntp ${MVN_ARGS:-} -f "$here/pom.xml" package
-
-# ParallelGC, as bin/portcullis runs the gateway.
-exec "$JAVA" -XX:+UseParallelGC -jar "$here/target/benchmarks.jar" "$@"
+cd "$here"
+# shellcheck disable=SC2086
+../../mvnw -B -q -ntp ${MAVEN_ARGS:-} package
+exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -jar target/benchmarks.jar -rf text -rff target/results.txt "$@"

@@ -69,6 +69,7 @@ class DistributionIT {
                 NAME + "/lib/plugin-api-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/plugins/"))
                 .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar",
+                        "provider-anthropic-" + VERSION + ".jar",
                         "provider-gemini-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/lib/"))
                 .as("lib/ holds the runtime's libraries, not the plugins nor the test libraries")

@@ -123,4 +123,13 @@ class ConfigLoaderTest {
         assertThat(config.providers()).filteredOn(GatewayConfig.ProviderEntry::enabled)
                 .extracting(GatewayConfig.ProviderEntry::id).containsExactly("mock", "openai");
     }
+
+    @Test
+    void the_default_configuration_switches_anthropic_on_when_its_key_is_set() throws Exception {
+        GatewayConfig config = new ConfigLoader(Map.of("ANTHROPIC_API_KEY", "sk-ant-test"))
+                .parse(Files.readString(Path.of("../conf/gateway.yaml")), "gateway.yaml");
+
+        assertThat(config.providers()).filteredOn(GatewayConfig.ProviderEntry::enabled)
+                .extracting(GatewayConfig.ProviderEntry::id).containsExactly("mock", "anthropic");
+    }
 }

@@ -1,0 +1,169 @@
+package io.portcullis.testkit;
+
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.QuietException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The connection-level side of one request a simulator answers, whatever the wire format: writing (blocking) pieces
+ * of the answer, pausing, hanging until the client leaves, resetting the connection, and noticing a client that goes
+ * away while the answer takes its time. A simulator keeps what its provider's answers look like; this keeps how they
+ * travel.
+ *
+ * <p>Methods that give up because the client went away throw {@link Ended}; the simulator's handler fails Jetty's
+ * callback with it, which drops the connection.
+ */
+final class SimulatedExchange {
+
+    /**
+     * Thrown to end the handling of a request whose client went away, or that a fault ended. Quiet: Jetty logs it at
+     * debug level, as it is the expected end of such a request.
+     */
+    static final class Ended extends Exception implements QuietException {
+        Ended(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private final Response response;
+    private final EndPoint endPoint;
+    private final Runnable onClosedEarly;
+    /** Counted down when the client has gone (or the simulator stops): wakes up pauses and hangs. */
+    private final CountDownLatch gone = new CountDownLatch(1);
+    /** Set once the answer is complete or deliberately broken: a close after that is no early close. */
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private volatile boolean stopping;
+    private boolean watching;
+
+    /**
+     * @param request       the request being answered
+     * @param response      its response
+     * @param onClosedEarly called once if the client closes the connection before the answer is settled
+     */
+    SimulatedExchange(Request request, Response response, Runnable onClosedEarly) {
+        this.response = response;
+        this.endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        this.onClosedEarly = onClosedEarly;
+    }
+
+    /** Marks the answer as complete (or deliberately broken): the client closing after this is no early close. */
+    void settle() {
+        settled.set(true);
+    }
+
+    /** Writes a piece of the answer and waits until it is sent; the last piece completes the response. */
+    void write(String text, boolean last) throws Ended {
+        if (last) {
+            settle();
+        }
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(last, BufferUtil.toBuffer(text, StandardCharsets.UTF_8), written);
+            written.block();
+        } catch (IOException e) {
+            clientGone();
+            throw new Ended("the client closed the connection");
+        }
+    }
+
+    /** Waits for {@code delay}, or ends the exchange early when the client goes away. */
+    void pause(Duration delay) throws Ended {
+        if (delay.isZero()) {
+            return;
+        }
+        watch();
+        try {
+            if (gone.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new Ended("the client closed the connection");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Ended("interrupted");
+        }
+    }
+
+    /** Sends nothing more until the client closes the connection (or the simulator stops). */
+    void hangUntilGone() throws Ended {
+        watch();
+        try {
+            gone.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new Ended("the client closed the connection");
+    }
+
+    /** Ends the connection with a TCP reset instead of an orderly end of stream. */
+    void reset() throws Ended {
+        settle();
+        try {
+            // Linger 0: close() sends a reset.
+            if (endPoint.getTransport() instanceof SocketChannel channel) {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+        } catch (IOException e) {
+            // The connection is already broken: as good as a reset.
+        }
+        endPoint.close();
+        throw new Ended("the script reset the connection");
+    }
+
+    /** Wakes up a pause or a hang because the simulator stops; not counted as an early close. */
+    void release() {
+        stopping = true;
+        gone.countDown();
+    }
+
+    /**
+     * Watches the connection for the client's end of stream while the answer takes its time. Jetty reads a
+     * connection only when the handler asks for the request's content, so a silent handler would otherwise not
+     * notice the client leaving until its next write. A watched answer closes its connection when it is done
+     * (Jetty cannot wait for the next request on a connection that is being watched).
+     */
+    void watch() {
+        if (watching) {
+            return;
+        }
+        watching = true;
+        response.getHeaders().put("Connection", "close");
+        endPoint.tryFillInterested(new Callback() {
+            @Override
+            public void succeeded() {
+                try {
+                    // A client waits for the answer before sending anything: bytes here are only an end of stream.
+                    if (endPoint.fill(BufferUtil.allocate(1)) < 0) {
+                        clientGone();
+                    } else {
+                        endPoint.tryFillInterested(this);
+                    }
+                } catch (IOException e) {
+                    clientGone();
+                }
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                clientGone();
+            }
+        });
+    }
+
+    private void clientGone() {
+        if (!stopping && settled.compareAndSet(false, true)) {
+            onClosedEarly.run();
+        }
+        gone.countDown();
+    }
+}
