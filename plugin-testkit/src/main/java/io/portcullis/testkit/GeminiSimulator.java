@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.portcullis.testkit.OpenAiSimulator.pieces;
+import static io.portcullis.testkit.OpenAiSimulator.tokens;
+
 /**
  * A stand-in for Google's Gemini API ({@code generativelanguage.googleapis.com/v1beta}) that speaks its wire format: a
  * real Jetty server on {@code 127.0.0.1} and an ephemeral port, in the style of {@link OpenAiSimulator}.
@@ -397,11 +400,6 @@ public final class GeminiSimulator implements AutoCloseable {
         return parameters;
     }
 
-    /** A plausible token count: about four characters a token. */
-    private static int tokens(String text) {
-        return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
-    }
-
     /** The text of a turn: its text parts, or the JSON of its function responses. */
     private static String textOf(JsonNode content) {
         StringBuilder text = new StringBuilder();
@@ -413,22 +411,6 @@ public final class GeminiSimulator implements AutoCloseable {
             }
         }
         return text.toString();
-    }
-
-    /** Splits a text into {@code count} pieces, or into words (each with the spaces before it) when count is 0. */
-    private static List<String> pieces(String text, int count) {
-        if (text.isEmpty()) {
-            return List.of();
-        }
-        if (count <= 0) {
-            return List.of(text.split("(?<=\\S)(?=\\s)"));
-        }
-        int n = Math.min(count, text.length());
-        List<String> pieces = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            pieces.add(text.substring(i * text.length() / n, (i + 1) * text.length() / n));
-        }
-        return pieces;
     }
 
     /** The answer to one generate request, whole or as events. */

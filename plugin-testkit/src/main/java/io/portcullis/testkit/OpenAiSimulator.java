@@ -738,7 +738,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
 
     /** A plausible token count: about four characters a token, as OpenAI's own rule of thumb says. */
-    private static int tokens(String text) {
+    static int tokens(String text) {
         return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
     }
 
@@ -756,7 +756,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
 
     /** Splits a text into {@code count} pieces, or into words (each with the spaces before it) when count is 0. */
-    private static List<String> pieces(String text, int count) {
+    static List<String> pieces(String text, int count) {
         if (text.isEmpty()) {
             return List.of();
         }
