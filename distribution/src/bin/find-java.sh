@@ -1,4 +1,5 @@
-# Sourced by bin/portcullis and by ./dev: sets JAVA to a java launcher of a JDK 21 or newer, or explains what to
+# Sourced by bin/portcullis and by ./dev: sets JAVA to a java launcher of a JDK 21 or newer (and JAVA_MAJOR to its
+# version), or explains what to
 # install and returns non-zero. Takes $JAVA_HOME when it is a JDK 21+, else the newest JDK 21+ under /usr/lib/jvm,
 # else the java on the PATH.
 
@@ -23,7 +24,7 @@ portcullis_find_java() {
     if [ -n "$major" ] && [ "$major" -ge "$required" ]; then
       # An explicit JAVA_HOME wins; among the others, the newest version does.
       if [ "$first" = 1 ] && [ -n "${JAVA_HOME:-}" ]; then
-        best="$candidate"; break
+        best="$candidate"; best_major="$major"; break
       fi
       if [ "$major" -gt "$best_major" ]; then
         best="$candidate"; best_major="$major"
@@ -33,8 +34,9 @@ portcullis_find_java() {
   done
   if [ -n "$best" ]; then
     JAVA="$best"
+    JAVA_MAJOR="$best_major"
     JAVA_HOME="$(cd "$(dirname "$best")/.." && pwd)"
-    export JAVA JAVA_HOME
+    export JAVA JAVA_MAJOR JAVA_HOME
     return 0
   fi
 

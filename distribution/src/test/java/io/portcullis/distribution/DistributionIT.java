@@ -23,14 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,7 +47,6 @@ class DistributionIT {
     /** Generous: a cold JVM on a busy two-core machine. The ready line normally comes within a few seconds. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern READY = Pattern.compile("Portcullis ready on (http://\\S+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -113,7 +107,7 @@ class DistributionIT {
         launcher.environment().remove("JAVA_HOME");
         launcher.environment().put("PORTCULLIS_PORT", "0");
 
-        try (RunningGateway gateway = new RunningGateway(launcher)) {
+        try (GatewayProcess gateway = new GatewayProcess(launcher)) {
             URI base = gateway.awaitReady(START_TIMEOUT);
             try (HttpClient http = HttpClient.newHttpClient()) {
                 assertThat(get(http, base.resolve("/health/ready")).statusCode()).isEqualTo(200);
@@ -247,62 +241,5 @@ class DistributionIT {
 
     private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
         return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /**
-     * A started {@code bin/portcullis}: its output (stdout and stderr) is drained on a thread of its own, which also
-     * watches for the ready line. Closing sends SIGTERM, as an operator's Ctrl-C or a service manager would, and waits
-     * for the process to end.
-     */
-    private static final class RunningGateway implements AutoCloseable {
-
-        private final Process process;
-        private final StringBuffer output = new StringBuffer();
-        private final CompletableFuture<URI> ready = new CompletableFuture<>();
-
-        RunningGateway(ProcessBuilder builder) throws IOException {
-            this.process = builder.redirectErrorStream(true).start();
-            Thread.ofPlatform().daemon().name("portcullis-output").start(this::drain);
-        }
-
-        private void drain() {
-            try (BufferedReader reader = process.inputReader(StandardCharsets.UTF_8)) {
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    output.append(line).append('\n');
-                    Matcher matcher = READY.matcher(line);
-                    if (matcher.find()) {
-                        ready.complete(URI.create(matcher.group(1)));
-                    }
-                }
-            } catch (IOException e) {
-                output.append("(output unreadable: ").append(e).append(")\n");
-            }
-            // A no-op once the ready line was seen; otherwise it ends the wait at once instead of at the timeout.
-            ready.completeExceptionally(new AssertionError("bin/portcullis ended before it was ready:\n" + output));
-        }
-
-        URI awaitReady(Duration timeout) throws InterruptedException {
-            try {
-                return ready.get(timeout.toSeconds(), TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                throw new AssertionError("no ready line within " + timeout + "; output so far:\n" + output, e);
-            } catch (ExecutionException e) {
-                throw (AssertionError) e.getCause();
-            }
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                if (process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
-            fail("bin/portcullis did not stop within " + COMMAND_TIMEOUT + " of SIGTERM; output:\n" + output);
-        }
     }
 }

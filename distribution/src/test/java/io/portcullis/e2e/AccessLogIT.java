@@ -88,4 +88,34 @@ class AccessLogIT {
             assertThat(notFound.path("error").asText()).isEqualTo("not_found");
         }
     }
+
+    @Test
+    void an_anthropic_messages_request_gets_its_line_too_without_its_x_api_key() throws Exception {
+        BuiltPlugins.copy(plugins, BuiltPlugins.MOCK);
+        try (RunningGateway gateway = RunningGateway.start("""
+                providers: [ { id: mock, type: mock } ]
+                models: [ { name: mock, targets: [ { provider: mock } ] } ]
+                """, plugins); Http http = new Http(gateway)) {
+            HttpResponse<String> answered = http.send(http.request(AnthropicIngressIT.MESSAGES)
+                    .header("Content-Type", "application/json")
+                    .header("x-api-key", SECRET_KEY)
+                    .header("x-request-id", "trace-messages-1")
+                    .POST(HttpRequest.BodyPublishers.ofString(AnthropicIngressIT.messages("mock", PROMPT, true)))
+                    .build());
+            assertThat(answered.statusCode()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !lines.list.isEmpty());
+            List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(logged).singleElement().satisfies(line -> assertThat(line)
+                    .doesNotContain(SECRET_KEY).doesNotContain("nightingale"));
+            JsonNode line = Http.JSON.readTree(logged.getFirst());
+            assertThat(line.path("request_id").asText()).isEqualTo("trace-messages-1");
+            assertThat(line.path("path").asText()).isEqualTo("/v1/messages");
+            assertThat(line.path("status").asInt()).isEqualTo(200);
+            assertThat(line.path("model").asText()).isEqualTo("mock");
+            assertThat(line.path("stream").asBoolean()).isTrue();
+            assertThat(line.path("provider").asText()).isEqualTo("mock");
+            assertThat(line.path("completion_tokens").asInt()).isPositive();
+        }
+    }
 }

@@ -16,6 +16,7 @@ final class BuiltPlugins {
 
     static final String MOCK = "provider-mock";
     static final String OPENAI = "provider-openai";
+    static final String ANTHROPIC = "provider-anthropic";
 
     private static final Path DIR = Path.of(System.getProperty("portcullis.plugins.dir",
             "target/portcullis-plugins-dir-not-set"));

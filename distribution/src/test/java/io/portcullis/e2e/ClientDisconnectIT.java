@@ -139,13 +139,35 @@ class ClientDisconnectIT {
         await().atMost(BOUND).until(() -> inFlight() == 0);
     }
 
+    @Test
+    void an_anthropic_client_that_leaves_while_the_upstream_holds_its_next_chunk_back_closes_the_upstream_stream()
+            throws Exception {
+        simulator.gateStreams(gate).script(Script.reply("a story that never gets to its second chunk").inChunks(8));
+
+        try (Socket client = startStream(AnthropicIngressIT.MESSAGES,
+                AnthropicIngressIT.messages("gpt-4o-mini", "tell me a long story", true))) {
+            readUntil(client, line -> line.startsWith("data: ") && line.contains("\"text_delta\""));
+            await().atMost(BOUND).until(() -> gate.waiting() == 1);
+        }
+
+        await().atMost(BOUND).untilAsserted(() -> {
+            assertThat(simulator.closedEarly()).isEqualTo(1);
+            assertThat(simulator.openStreams()).isZero();
+        });
+        await().atMost(BOUND).until(() -> inFlight() == 0);
+    }
+
     /** Sends a streamed chat request on a raw connection, which the test closes when it pleases. */
     private static Socket startStream() throws IOException {
+        return startStream("/v1/chat/completions", Http.chat("gpt-4o-mini", "tell me a long story", true));
+    }
+
+    private static Socket startStream(String path, String json) throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port());
         socket.setSoTimeout((int) BOUND.toMillis());
-        byte[] body = Http.chat("gpt-4o-mini", "tell me a long story", true).getBytes(StandardCharsets.UTF_8);
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body);
         out.flush();
@@ -154,17 +176,27 @@ class ClientDisconnectIT {
 
     /** Reads the response until an event that carries text: the status, the headers, the role chunk, a piece. */
     private static void readUntilFirstText(Socket socket) throws IOException {
+        readUntil(socket, line -> line.startsWith("data: {") && !Http.JSON.readTree(line.substring("data: ".length()))
+                .path("choices").path(0).path("delta").path("content").asText("").isEmpty());
+    }
+
+    /** A test of one line of a response, which may fail to parse it. */
+    private interface LineTest {
+        boolean matches(String line) throws IOException;
+    }
+
+    /** Reads a 200 response until a line that passes the test. */
+    private static void readUntil(Socket socket, LineTest wanted) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         String status = in.readLine();
         assertThat(status).isEqualTo("HTTP/1.1 200 OK");
         String line;
         while ((line = in.readLine()) != null) {
-            if (line.startsWith("data: {") && Http.JSON.readTree(line.substring("data: ".length()))
-                    .path("choices").path(0).path("delta").path("content").asText("").length() > 0) {
+            if (wanted.matches(line)) {
                 return;
             }
         }
-        throw new AssertionError("the stream ended before any text");
+        throw new AssertionError("the stream ended before the line the test waits for");
     }
 
     private static int inFlight() {

@@ -64,6 +64,7 @@ class PolicyChainIT {
                 routes:
                   - { path: /v1/chat/completions, policies: %s }
                   - { path: /v1/embeddings, policies: %s }
+                  - { path: /v1/messages, policies: %1$s }
                 """.formatted(chatPolicies, embeddingsPolicies) + POLICIES, plugins);
     }
 
@@ -92,6 +93,32 @@ class PolicyChainIT {
             assertThat(Sse.text(events)).isEqualTo("You said: hello >A >B <B <A");
             assertThat(events.getLast().path("choices").path(0).path("finish_reason").asText()).isEqualTo("stop");
             assertThat(response.body()).endsWith("data: [DONE]\n\n");
+        }
+    }
+
+    @Test
+    void policies_apply_to_anthropic_messages_exactly_as_to_chat_completions() {
+        try (RunningGateway gateway = start("[ a, b ]", "[]"); Http http = new Http(gateway)) {
+            HttpResponse<String> whole = http.post(AnthropicIngressIT.MESSAGES,
+                    AnthropicIngressIT.messages("mock", "hello", false));
+            assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+            assertThat(Http.json(whole).at("/content/0/text").asText())
+                    .isEqualTo(Http.replyText(http.post(CHAT, Http.chat("mock", "hello", false))))
+                    .isEqualTo("You said: hello >A >B <B <A");
+
+            HttpResponse<String> streamed = http.post(AnthropicIngressIT.MESSAGES,
+                    AnthropicIngressIT.messages("mock", "hello", true));
+            StringBuilder text = new StringBuilder();
+            AnthropicIngressIT.events(streamed.body()).stream().filter(e -> e.name().equals("content_block_delta"))
+                    .forEach(e -> text.append(e.data().at("/delta/text").asText()));
+            assertThat(text.toString()).isEqualTo("You said: hello >A >B <B <A");
+        }
+        try (RunningGateway gateway = start("[ deny, a ]", "[]"); Http http = new Http(gateway)) {
+            HttpResponse<String> denied = http.post(AnthropicIngressIT.MESSAGES,
+                    AnthropicIngressIT.messages("mock", "hello", false));
+
+            JsonNode error = AnthropicIngressIT.assertAnthropicError(denied, 403, "permission_error");
+            assertThat(error.path("message").asText()).isEqualTo("this key may not use model 'mock'");
         }
     }
 

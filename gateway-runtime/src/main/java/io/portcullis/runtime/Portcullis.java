@@ -1,10 +1,19 @@
 package io.portcullis.runtime;
 
+import io.portcullis.api.service.ApiKeys;
 import io.portcullis.api.service.HttpTransport;
 import io.portcullis.api.service.Metrics;
+import io.portcullis.api.service.RateLimiter;
+import io.portcullis.api.service.SharedState;
 import io.portcullis.api.service.Tokenizer;
 import io.portcullis.runtime.admin.AdminPlane;
+import io.portcullis.runtime.admin.ClusterResource;
+import io.portcullis.runtime.admin.KeysResource;
 import io.portcullis.runtime.admin.RoutesResource;
+import io.portcullis.runtime.cluster.BucketRateLimiter;
+import io.portcullis.runtime.cluster.ClusterApiKeys;
+import io.portcullis.runtime.cluster.ClusterMember;
+import io.portcullis.runtime.cluster.HazelcastSharedState;
 import io.portcullis.runtime.config.ConfigLoader;
 import io.portcullis.runtime.config.GatewayConfig;
 import io.portcullis.runtime.control.ControlPlane;
@@ -48,6 +57,7 @@ public final class Portcullis implements AutoCloseable {
     private final GatewayStatus status = new GatewayStatus();
     private Server server;
     private Server adminServer;
+    private ClusterMember cluster;
 
     private Portcullis() {
     }
@@ -86,6 +96,17 @@ public final class Portcullis implements AutoCloseable {
         ServiceLocatorUtilities.addOneConstant(services, tokenizer, null, Tokenizer.class);
         ServiceLocatorUtilities.addOneConstant(services, metrics, null, Metrics.class);
 
+        // The cluster before the plugins: their extensions are created with the cluster services injected.
+        cluster = ClusterMember.start(config.cluster());
+        resources.add(cluster);
+        status.dependsOn("the cluster member is not running", cluster::isRunning);
+        ClusterApiKeys apiKeys = new ClusterApiKeys(cluster.hazelcast());
+        ServiceLocatorUtilities.addOneConstant(services, new HazelcastSharedState(cluster.hazelcast()), null,
+                SharedState.class);
+        ServiceLocatorUtilities.addOneConstant(services, new BucketRateLimiter(cluster.hazelcast()), null,
+                RateLimiter.class);
+        ServiceLocatorUtilities.addOneConstant(services, apiKeys, null, ApiKeys.class);
+
         PluginHost plugins = PluginHost.start(home.resolve(config.plugins().dir()), services);
         resources.add(plugins);
         ConfigLoader binder = new ConfigLoader();
@@ -104,6 +125,8 @@ public final class Portcullis implements AutoCloseable {
 
         List<Object> adminResources = new ArrayList<>();
         adminResources.add(new RoutesResource(() -> routes));
+        adminResources.add(new KeysResource(apiKeys));
+        adminResources.add(new ClusterResource(cluster));
         adminServer = AdminPlane.create(config.admin(), adminResources);
         adminServer.start();
         resources.add(adminServer::stop);
@@ -113,8 +136,9 @@ public final class Portcullis implements AutoCloseable {
         }
 
         status.ready(plugins.statuses(), problems(plugins.statuses(), config, providers, routes));
-        log.info("Portcullis listening on {}:{}; models {}", config.server().bind(), port(),
-                router.availableModels().stream().map(m -> m.id()).toList());
+        log.info("Portcullis listening on {}:{}; models {}; cluster '{}' member {} of {}", config.server().bind(), port(),
+                router.availableModels().stream().map(m -> m.id()).toList(), cluster.name(), cluster.address(),
+                cluster.members().size());
     }
 
     private static List<String> problems(List<PluginStatus> plugins, GatewayConfig config, ProviderRegistry providers,
@@ -136,6 +160,11 @@ public final class Portcullis implements AutoCloseable {
     /** @return the port the admin API listens on */
     public int adminPort() {
         return AdminPlane.port(adminServer);
+    }
+
+    /** @return this node's cluster member */
+    public ClusterMember cluster() {
+        return cluster;
     }
 
     /** @return what the health endpoints report */

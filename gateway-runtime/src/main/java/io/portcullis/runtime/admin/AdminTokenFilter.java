@@ -1,5 +1,6 @@
 package io.portcullis.runtime.admin;
 
+import io.portcullis.runtime.services.Sha256;
 import io.portcullis.runtime.wire.openai.OpenAiErrors;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
@@ -10,7 +11,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
@@ -28,7 +28,7 @@ final class AdminTokenFilter implements ContainerRequestFilter {
     private final byte[] expectedDigest;
 
     AdminTokenFilter(String token) {
-        this.expectedDigest = token == null || token.isEmpty() ? null : sha256(token);
+        this.expectedDigest = token == null || token.isEmpty() ? null : Sha256.digest(token);
     }
 
     @Override
@@ -43,7 +43,7 @@ final class AdminTokenFilter implements ContainerRequestFilter {
             request.abortWith(refuse("The admin API needs 'Authorization: Bearer <admin token>'."));
             return;
         }
-        byte[] presented = sha256(header.substring(BEARER.length()).trim());
+        byte[] presented = Sha256.digest(header.substring(BEARER.length()).trim());
         if (!MessageDigest.isEqual(presented, expectedDigest)) {
             request.abortWith(refuse("The admin token is not valid."));
         }
@@ -55,13 +55,5 @@ final class AdminTokenFilter implements ContainerRequestFilter {
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(OpenAiErrors.body(message, "authentication_error", null, "unauthenticated"))
                 .build();
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

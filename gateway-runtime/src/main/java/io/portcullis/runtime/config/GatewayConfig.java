@@ -1,5 +1,6 @@
 package io.portcullis.runtime.config;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -27,12 +28,13 @@ public record GatewayConfig(
         Map<String, ObjectNode> policies) {
 
     /** The data-plane endpoints that exist whether or not a route configures policies for them. */
-    public static final List<String> DATA_PLANE_PATHS = List.of("/v1/chat/completions", "/v1/embeddings");
+    public static final List<String> DATA_PLANE_PATHS = List.of("/v1/chat/completions", "/v1/embeddings",
+            "/v1/messages");
 
     public GatewayConfig {
         server = server == null ? new ServerConfig(null, null, null, null, null) : server;
         admin = admin == null ? new AdminConfig(null, null, null) : admin;
-        cluster = cluster == null ? new ClusterConfig(null, null, null) : cluster;
+        cluster = cluster == null ? new ClusterConfig(null, null, null, null, null) : cluster;
         plugins = plugins == null ? new PluginsConfig(null) : plugins;
         upstream = upstream == null ? new UpstreamConfig(null, null) : upstream;
         providers = providers == null ? List.of() : List.copyOf(providers);
@@ -88,18 +90,35 @@ public record GatewayConfig(
     }
 
     /**
-     * {@code cluster:} the gateway's cluster (single node while {@code members} is empty).
+     * {@code cluster:} the node's embedded cluster member (a cluster of one while {@code members} is empty).
      *
-     * @param name    the cluster's name; nodes join only a cluster of the same name
-     * @param port    the cluster port
-     * @param members the other nodes, {@code host:port}
+     * @param name                    the cluster's name; nodes join only a cluster of the same name
+     * @param bind                    the address the member listens on and announces; loopback by default
+     * @param port                    the member's port; 0 picks a free one (tests). A single node moves on to the next
+     *                                free port when it is taken; a node with {@code members} binds exactly this one,
+     *                                since its peers name it
+     * @param members                 the nodes to join, {@code host:port} (a list, or one comma-separated string as
+     *                                {@code ${PORTCULLIS_CLUSTER_MEMBERS:-}} gives); listing this node itself is fine
+     * @param failureDetectionSeconds how long a silent member (host died, cable pulled) is kept before it is removed
+     *                                and its data served from backups; a member that exits is removed at once
      */
-    public record ClusterConfig(String name, Integer port, List<String> members) {
+    public record ClusterConfig(String name, String bind, Integer port,
+                                @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> members,
+                                Integer failureDetectionSeconds) {
         public ClusterConfig {
             name = name == null || name.isBlank() ? "portcullis" : name;
+            bind = bind == null || bind.isBlank() ? "127.0.0.1" : bind;
             port = port == null ? 5701 : port;
-            members = members == null ? List.of() : members.stream().filter(m -> !m.isBlank()).toList();
+            members = members == null ? List.of() : members.stream()
+                    .filter(java.util.Objects::nonNull)
+                    .flatMap(m -> java.util.Arrays.stream(m.split(",")))
+                    .map(String::trim).filter(m -> !m.isEmpty()).toList();
+            failureDetectionSeconds = failureDetectionSeconds == null ? 5 : failureDetectionSeconds;
             Checks.port(port);
+            for (int i = 0; i < members.size(); i++) {
+                Checks.hostAndPort("members[" + i + "]", members.get(i));
+            }
+            Checks.positive("failureDetectionSeconds", failureDetectionSeconds);
         }
     }
 
@@ -179,7 +198,7 @@ public record GatewayConfig(
     /**
      * One {@code routes:} entry.
      *
-     * @param path     the data-plane path ({@code /v1/chat/completions}, {@code /v1/embeddings})
+     * @param path     the data-plane path ({@code /v1/chat/completions}, {@code /v1/embeddings}, {@code /v1/messages})
      * @param policies the policies applied, in order: names of {@code policies:} blocks or of policy plugins
      */
     public record RouteEntry(String path, @JsonProperty("policies") List<String> policies) {
@@ -206,6 +225,22 @@ public record GatewayConfig(
         static void positive(String key, long value) {
             if (value <= 0) {
                 throw new IllegalArgumentException(key + ": expected a positive number, got " + value);
+            }
+        }
+
+        static void hostAndPort(String key, String value) {
+            int colon = value.lastIndexOf(':');
+            boolean valid = colon > 0 && colon < value.length() - 1;
+            if (valid) {
+                try {
+                    int port = Integer.parseInt(value.substring(colon + 1));
+                    valid = port > 0 && port <= 65535;
+                } catch (NumberFormatException e) {
+                    valid = false;
+                }
+            }
+            if (!valid) {
+                throw new IllegalArgumentException(key + ": expected host:port, got '" + value + "'");
             }
         }
 

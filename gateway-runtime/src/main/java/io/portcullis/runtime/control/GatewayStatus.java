@@ -2,8 +2,12 @@ package io.portcullis.runtime.control;
 
 import io.portcullis.runtime.plugins.PluginStatus;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the health endpoints report: whether the gateway has finished starting, and what did not start.
@@ -15,6 +19,7 @@ public final class GatewayStatus {
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile List<PluginStatus> plugins = List.of();
     private volatile List<String> problems = List.of();
+    private final Map<String, BooleanSupplier> dependencies = new ConcurrentHashMap<>();
 
     /** Marks the gateway ready, with what it found while starting. */
     public void ready(List<PluginStatus> pluginStatuses, List<String> startProblems) {
@@ -28,8 +33,17 @@ public final class GatewayStatus {
         ready.set(false);
     }
 
+    /**
+     * Makes readiness depend on something that may go away while the gateway runs (the cluster member).
+     *
+     * @param problem what {@link #problems()} says while {@code up} is false
+     */
+    public void dependsOn(String problem, BooleanSupplier up) {
+        dependencies.put(problem, up);
+    }
+
     public boolean isReady() {
-        return ready.get();
+        return ready.get() && dependencies.values().stream().allMatch(BooleanSupplier::getAsBoolean);
     }
 
     public List<PluginStatus> plugins() {
@@ -37,6 +51,12 @@ public final class GatewayStatus {
     }
 
     public List<String> problems() {
-        return problems;
+        List<String> now = new ArrayList<>(problems);
+        dependencies.forEach((problem, up) -> {
+            if (!up.getAsBoolean()) {
+                now.add(problem);
+            }
+        });
+        return now;
     }
 }

@@ -13,8 +13,11 @@ import io.portcullis.runtime.pipeline.Pipeline;
 import io.portcullis.runtime.pipeline.RouteTable;
 import io.portcullis.runtime.routing.RequestRecord;
 import io.portcullis.runtime.services.MicrometerMetrics;
+import io.portcullis.runtime.wire.WireFormat;
+import io.portcullis.runtime.wire.anthropic.AnthropicMessagesFormat;
+import io.portcullis.runtime.wire.openai.OpenAiChatFormat;
 import io.portcullis.runtime.wire.openai.OpenAiCodec;
-import io.portcullis.runtime.wire.openai.OpenAiErrors;
+import io.portcullis.runtime.wire.openai.OpenAiEmbeddingsFormat;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -30,7 +33,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -39,10 +41,12 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The data plane: OpenAI's {@code POST /v1/chat/completions} and {@code POST /v1/embeddings} as one Jetty core
- * handler. Each request runs on its own virtual thread, as plain blocking code: read the body, decode it, run the
- * route's pipeline, write the reply (JSON, or SSE chunk by chunk as they arrive, never buffered). Every error leaves
- * in OpenAI's error format with an honest status; the access log gets one line.
+ * The data plane: OpenAI's {@code POST /v1/chat/completions} and {@code POST /v1/embeddings} and Anthropic's
+ * {@code POST /v1/messages} as one Jetty core handler. Each request runs on its own virtual thread, as plain blocking
+ * code: read the body, decode it with the path's {@link WireFormat}, run the route's pipeline, write the reply (JSON,
+ * or SSE chunk by chunk as they arrive, never buffered). Every error leaves in the client's wire format with an honest
+ * status; the access log gets one line. Only the wire format differs between the paths: the pipeline, the router and
+ * the providers are the same for all.
  *
  * <p>Requests for other paths are declined ({@code false}) so that the control plane can serve them.
  */
@@ -50,15 +54,12 @@ public final class DataPlaneHandler extends Handler.Abstract {
 
     /** A client's request for a shorter deadline than the configured one. */
     static final String TIMEOUT_HEADER = "x-portcullis-timeout-ms";
-    private static final String CHAT = "/v1/chat/completions";
-    private static final String EMBEDDINGS = "/v1/embeddings";
     /** How much of a refused body is read and dropped so that the 413 reaches the client (see drain). */
     private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final Logger log = LoggerFactory.getLogger(DataPlaneHandler.class);
 
     private final Supplier<RouteTable> routes;
-    private final OpenAiCodec codec = new OpenAiCodec();
+    private final Map<String, WireFormat> formats;
     private final long maxBodyBytes;
     private final Duration requestTimeout;
     private final AccessLog accessLog;
@@ -79,24 +80,33 @@ public final class DataPlaneHandler extends Handler.Abstract {
         this.requestTimeout = requestTimeout;
         this.accessLog = new AccessLog(accessLog);
         this.metrics = metrics;
+        OpenAiCodec openAi = new OpenAiCodec();
+        this.formats = Map.of(
+                OpenAiChatFormat.PATH, new OpenAiChatFormat(openAi),
+                OpenAiEmbeddingsFormat.PATH, new OpenAiEmbeddingsFormat(openAi),
+                AnthropicMessagesFormat.PATH, new AnthropicMessagesFormat());
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         String path = request.getHttpURI().getPath();
-        if (!CHAT.equals(path) && !EMBEDDINGS.equals(path)) {
+        WireFormat wire = formats.get(path);
+        if (wire == null) {
             return false;
         }
         String requestId = RequestIdHandler.of(request);
+        if (wire.requestIdHeader() != null) {
+            response.getHeaders().put(wire.requestIdHeader(), requestId);
+        }
         AccessLog.Entry entry = new AccessLog.Entry(requestId, request.getMethod(), path);
         metrics.inFlight().incrementAndGet();
         try {
-            serve(request, response, callback, path, entry);
+            serve(request, response, callback, wire, entry);
         } catch (GatewayException e) {
-            fail(response, callback, entry, e);
+            fail(response, callback, entry, wire, e);
         } catch (RuntimeException e) {
             log.error("Request {} failed unexpectedly", requestId, e);
-            fail(response, callback, entry, new GatewayException(ErrorCode.INTERNAL,
+            fail(response, callback, entry, wire, new GatewayException(ErrorCode.INTERNAL,
                     "The gateway failed to serve this request. Quote request id " + requestId
                             + " to the gateway's operator."));
         } finally {
@@ -108,7 +118,9 @@ public final class DataPlaneHandler extends Handler.Abstract {
         return true;
     }
 
-    private void serve(Request request, Response response, Callback callback, String path, AccessLog.Entry entry) {
+    private void serve(Request request, Response response, Callback callback, WireFormat wire,
+                       AccessLog.Entry entry) {
+        String path = wire.path();
         if (!HttpMethod.POST.is(request.getMethod())) {
             response.getHeaders().put(HttpHeader.ALLOW, "POST");
             throw new GatewayException(ErrorCode.INVALID_REQUEST, 405, path + " accepts POST only", null, Map.of(),
@@ -118,21 +130,13 @@ public final class DataPlaneHandler extends Handler.Abstract {
         if (pipeline == null) {
             throw new GatewayException(ErrorCode.NOT_FOUND, "no route serves " + path + " on this gateway");
         }
-        byte[] body = readBody(request);
-        boolean base64Embeddings = false;
-        GatewayRequest decoded;
-        if (CHAT.equals(path)) {
-            decoded = codec.decodeChat(body);
-        } else {
-            OpenAiCodec.Embeddings embeddings = codec.decodeEmbeddings(body);
-            decoded = embeddings.request();
-            base64Embeddings = embeddings.base64();
-        }
-        entry.model = decoded.model();
-        entry.stream = decoded instanceof ChatRequest chat && chat.isStreaming();
+        WireFormat.Decoded decoded = wire.decode(readBody(request));
+        GatewayRequest canonical = decoded.request();
+        entry.model = canonical.model();
+        entry.stream = canonical instanceof ChatRequest chat && chat.isStreaming();
 
         RequestRecord record = new RequestRecord();
-        Exchange exchange = Exchange.of(decoded, path, entry.requestId, deadline(request), headers(request))
+        Exchange exchange = Exchange.of(canonical, path, entry.requestId, deadline(request), headers(request))
                 .with(RequestRecord.KEY, record);
         Reply reply;
         try {
@@ -145,16 +149,15 @@ public final class DataPlaneHandler extends Handler.Abstract {
         reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
         switch (reply) {
             case Reply.Complete complete -> {
-                Usage usage = complete.response().usage();
-                noteUsage(entry, usage);
-                writeJson(response, callback, entry, 200, codec.encode(complete.response()));
+                noteUsage(entry, complete.response().usage());
+                writeJson(response, callback, entry, 200, decoded.encode(complete.response()));
             }
             case Reply.Embeddings embeddings -> {
                 noteUsage(entry, embeddings.response().usage());
-                writeJson(response, callback, entry, 200, codec.encode(embeddings.response(), base64Embeddings));
+                writeJson(response, callback, entry, 200, decoded.encode(embeddings.response()));
             }
             case Reply.Streaming streaming -> stream(request, response, callback, entry, streaming.chunks(),
-                    OpenAiCodec.wantsStreamUsage((ChatRequest) decoded));
+                    decoded.stream());
         }
     }
 
@@ -163,7 +166,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
      * before it still gets an honest HTTP error; after that, a failure becomes an error event.
      */
     private void stream(Request request, Response response, Callback callback, AccessLog.Entry entry,
-                        ChunkStream chunks, boolean includeUsage) {
+                        ChunkStream chunks, WireFormat.StreamEncoder events) {
         // Closing from Jetty's side (client gone while we wait on the upstream) unblocks next() and frees upstream.
         java.util.concurrent.atomic.AtomicBoolean clientGone = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable leave = () -> {
@@ -185,9 +188,9 @@ public final class DataPlaneHandler extends Handler.Abstract {
                     if (chunk.usage() != null) {
                         noteUsage(entry, chunk.usage());
                     }
-                    ChatChunk outgoing = includeUsage ? chunk : withoutUsage(chunk);
-                    if (outgoing != null) {
-                        write(response, false, codec.encodeEvent(outgoing));
+                    byte[] encoded = events.chunk(chunk);
+                    if (encoded.length > 0) {
+                        write(response, false, encoded);
                     }
                     next = chunks.next();
                 }
@@ -197,27 +200,17 @@ public final class DataPlaneHandler extends Handler.Abstract {
                 }
                 entry.errorCode = e.code().wireName();
                 log.warn("Request {}: stream failed after it started: {}", entry.requestId, e.getMessage());
-                write(response, false, OpenAiCodec.encodeErrorEvent(e));
+                write(response, true, events.fail(e));
+                callback.succeeded();
+                return;
             }
-            write(response, true, DONE);
+            write(response, true, events.end());
             callback.succeeded();
         } catch (IOException e) {
             // The client went away: closing the stream (try-with-resources) aborts the upstream call.
             entry.clientGone = true;
             callback.failed(e);
         }
-    }
-
-    /** Drops usage the client did not ask for; a chunk that carried nothing else is dropped whole. */
-    private static ChatChunk withoutUsage(ChatChunk chunk) {
-        if (chunk.usage() == null) {
-            return chunk;
-        }
-        if (chunk.choices().isEmpty()) {
-            return null;
-        }
-        return new ChatChunk(chunk.id(), chunk.object(), chunk.created(), chunk.model(), chunk.choices(), null,
-                chunk.extra());
     }
 
     private static void write(Response response, boolean last, byte[] bytes) throws IOException {
@@ -234,7 +227,8 @@ public final class DataPlaneHandler extends Handler.Abstract {
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 
-    private void fail(Response response, Callback callback, AccessLog.Entry entry, GatewayException error) {
+    private void fail(Response response, Callback callback, AccessLog.Entry entry, WireFormat wire,
+                      GatewayException error) {
         entry.errorCode = error.code().wireName();
         if (response.isCommitted()) {
             entry.status = entry.status == 0 ? error.status() : entry.status;
@@ -242,7 +236,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
             return;
         }
         error.headers().forEach((name, value) -> response.getHeaders().put(name, value));
-        writeJson(response, callback, entry, error.status(), OpenAiErrors.body(error));
+        writeJson(response, callback, entry, error.status(), wire.errorBody(error, entry.requestId));
     }
 
     private byte[] readBody(Request request) {

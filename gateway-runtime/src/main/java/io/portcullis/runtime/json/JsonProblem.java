@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 public record JsonProblem(String path, String message) {
 
     /** A validator's message that starts with a key name ({@code "port: expected 0..65535"}) extends the path. */
-    private static final Pattern KEYED_MESSAGE = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*): (.*)$", Pattern.DOTALL);
+    private static final Pattern KEYED_MESSAGE = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*(?:\\[\\d+])*): (.*)$", Pattern.DOTALL);
 
     /** @return the path and the message, as one line: {@code messages[0].role: expected a string} */
     @Override

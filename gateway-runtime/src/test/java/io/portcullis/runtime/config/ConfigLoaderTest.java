@@ -132,4 +132,32 @@ class ConfigLoaderTest {
         assertThat(config.providers()).filteredOn(GatewayConfig.ProviderEntry::enabled)
                 .extracting(GatewayConfig.ProviderEntry::id).containsExactly("mock", "anthropic");
     }
+
+    @Test
+    void cluster_members_come_as_a_list_or_as_one_comma_separated_string() throws Exception {
+        Path shipped = Path.of("../conf/gateway.yaml");
+        GatewayConfig single = new ConfigLoader(Map.of()).parse(Files.readString(shipped), shipped.toString());
+        assertThat(single.cluster().members()).isEmpty();
+        assertThat(single.cluster().port()).isEqualTo(5701);
+        assertThat(single.cluster().bind()).isEqualTo("127.0.0.1");
+
+        GatewayConfig fromEnvironment = new ConfigLoader(Map.of("PORTCULLIS_CLUSTER_MEMBERS",
+                "10.0.0.1:5701, 10.0.0.2:5701", "PORTCULLIS_CLUSTER_PORT", "0"))
+                .parse(Files.readString(shipped), shipped.toString());
+        assertThat(fromEnvironment.cluster().members()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
+        assertThat(fromEnvironment.cluster().port()).isZero();
+
+        GatewayConfig asList = new ConfigLoader(Map.of())
+                .parse("cluster: { members: [ \"a:5701\", \"b:5702,c:5703\" ], failureDetectionSeconds: 2 }", "g.yaml");
+        assertThat(asList.cluster().members()).containsExactly("a:5701", "b:5702", "c:5703");
+        assertThat(asList.cluster().failureDetectionSeconds()).isEqualTo(2);
+    }
+
+    @Test
+    void a_cluster_member_without_a_port_is_reported_with_its_path() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse("cluster: { members: \"a:5701,b\" }", "g.yaml"))
+                .hasMessage("g.yaml: cluster.members[1]: expected host:port, got 'b'");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse("cluster: { failureDetectionSeconds: 0 }", "g.yaml"))
+                .hasMessage("g.yaml: cluster.failureDetectionSeconds: expected a positive number, got 0");
+    }
 }

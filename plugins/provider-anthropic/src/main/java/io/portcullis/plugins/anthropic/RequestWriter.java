@@ -13,6 +13,7 @@ import io.portcullis.api.model.Message;
 import io.portcullis.api.model.Tool;
 import io.portcullis.api.model.ToolCall;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,14 +34,18 @@ import static io.portcullis.plugins.anthropic.AnthropicProvider.JSON;
  * </ul>
  *
  * <p>What Anthropic cannot do is refused with a 400 that names the field, rather than silently dropped when it
- * changes the answer ({@code n} above 1, audio or file parts, tools other than functions). OpenAI-only knobs that
- * do not ({@code seed}, {@code logprobs}, ...) are left out; Anthropic's own ({@code top_k}, {@code thinking},
- * {@code metadata}) pass through.
+ * changes the answer ({@code n} above 1, a JSON {@code response_format}, audio or file parts, tools other than
+ * functions). OpenAI-only knobs that do not ({@code seed}, {@code logprobs}, ...) are left out; Anthropic's own
+ * ({@code top_k}, {@code thinking}) pass through.
  */
 final class RequestWriter {
 
-    /** Anthropic's fields that a client (or the gateway's Anthropic ingress) may put in a request's extra fields. */
-    private static final Set<String> PASSED_THROUGH = Set.of("top_k", "thinking", "metadata", "service_tier");
+    /**
+     * Anthropic's fields that a client (or the gateway's Anthropic ingress) may put in a request's extra fields, and
+     * that OpenAI's API does not have. {@code metadata} and {@code service_tier} are not among them: OpenAI has fields
+     * of those names with other values, which Anthropic would refuse.
+     */
+    private static final Set<String> PASSED_THROUGH = Set.of("top_k", "thinking");
 
     private RequestWriter() {
     }
@@ -58,7 +63,18 @@ final class RequestWriter {
                 : request.maxTokens() != null ? request.maxTokens() : config.maxTokens();
         body.put("max_tokens", maxTokens);
         List<Message> messages = request.messages() == null ? List.of() : request.messages();
-        List<String> system = messages.stream().filter(RequestWriter::isSystem).map(Message::text).toList();
+        List<String> system = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            Message message = messages.get(i);
+            if (isSystem(message)) {
+                if (message.content() != null && !message.content().parts().stream()
+                        .allMatch(ContentPart::isTextPart)) {
+                    throw invalid("messages[" + i + "].content", "messages[" + i + "].content: Anthropic's system "
+                            + "prompt is text only; move images to a user message");
+                }
+                system.add(message.text());
+            }
+        }
         if (!system.isEmpty()) {
             body.put("system", String.join("\n\n", system));
         }
@@ -77,6 +93,11 @@ final class RequestWriter {
         if (n != null && n.asInt(1) != 1) {
             throw invalid("n", "n: Anthropic models answer with one choice; ask for n = 1 or leave n out");
         }
+        JsonNode format = request.extra().get("response_format");
+        if (format != null && !format.path("type").asText("text").equals("text")) {
+            throw invalid("response_format", "response_format: Anthropic models have no JSON mode; leave "
+                    + "response_format out (or 'text') and ask for JSON in the prompt, or use a tool");
+        }
         if (request.tools() != null && !request.tools().isEmpty()) {
             writeTools(request.tools(), body);
         }
@@ -87,9 +108,7 @@ final class RequestWriter {
             }
         }
         if (request.user() != null) {
-            ObjectNode metadata = body.get("metadata") instanceof ObjectNode given ? given.deepCopy()
-                    : JSON.createObjectNode();
-            body.set("metadata", metadata.put("user_id", request.user()));
+            body.putObject("metadata").put("user_id", request.user());
         }
         if (stream) {
             body.put("stream", true);

@@ -187,6 +187,11 @@ class TranslationTest {
                 .isEqualTo("messages[1].tool_calls[0].function.arguments");
         assertThat(refusal(chat(Message.of(Message.USER, "Hi")).withExtra(Map.of("n", IntNode.valueOf(2)))).param())
                 .isEqualTo("n");
+        assertThat(refusal(chat(Message.of(Message.USER, "Hi")).withExtra(Map.of("response_format",
+                JSON.createObjectNode().put("type", "json_object")))).param()).isEqualTo("response_format");
+        assertThat(refusal(chat(new Message(Message.SYSTEM, new Content(List.of(ContentPart.image(
+                "https://example.com/logo.png"))), null, null, null, null), Message.of(Message.USER, "Hi"))).param())
+                .isEqualTo("messages[0].content");
         assertThat(refusal(chat(new Message(Message.TOOL, Content.text("x"), null, null, null, null))).param())
                 .isEqualTo("messages[0].tool_call_id");
     }
