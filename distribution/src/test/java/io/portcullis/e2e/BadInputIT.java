@@ -60,6 +60,8 @@ class BadInputIT {
                   - { name: mock, targets: [ { provider: mock } ] }
                   - { name: gpt-4o-mini, targets: [ { provider: openai } ] }
                   - { name: unreachable, targets: [ { provider: nowhere } ] }
+                # One call per request, each failure as it is: retries and breakers are RoutingFailoverIT's subject.
+                routing: { retries: 0, breakerFailures: 0 }
                 """.formatted(MAX_BODY_BYTES, simulator.baseUrl(), API_KEY, READ_TIMEOUT_MS, closedPort(), API_KEY),
                 plugins);
         http = new Http(gateway);

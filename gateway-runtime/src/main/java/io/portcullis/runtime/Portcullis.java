@@ -113,7 +113,7 @@ public final class Portcullis implements AutoCloseable {
         ProviderRegistry providers = ProviderRegistry.build(config.providers(), plugins.providerFactories(), binder,
                 source);
         resources.add(providers);
-        ModelRouter router = new ModelRouter(config.models(), providers);
+        ModelRouter router = new ModelRouter(config, providers);
         RouteTable routes = RouteTable.build(config, plugins.policyFactories(), router, metrics, binder, source);
 
         DataPlaneHandler dataPlane = new DataPlaneHandler(() -> routes, config.server().maxBodyBytes(),

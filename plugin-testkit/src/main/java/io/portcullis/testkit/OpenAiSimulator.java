@@ -465,7 +465,7 @@ public final class OpenAiSimulator implements AutoCloseable {
             response.getHeaders().put("Content-Type", "application/json");
             putCommonHeaders(script.headers());
             byte[] bytes = JSON.writeValueAsBytes(answer);
-            if (script.fault() != Script.Fault.NONE) {
+            if (script.fault() == Script.Fault.HANG_MID_BODY || script.fault() == Script.Fault.RESET_MID_BODY) {
                 write(new String(bytes, 0, bytes.length / 2, StandardCharsets.UTF_8), false);
                 fault(script.fault());
             }
@@ -775,6 +775,9 @@ public final class OpenAiSimulator implements AutoCloseable {
     private record Completion(String id, long created, String model, Script script, JsonNode messages) {
 
         String replyText() {
+            if (script.fault() == Script.Fault.CONTENT_FILTER) {
+                return "";
+            }
             if (script.text() != null) {
                 return script.text();
             }
@@ -792,6 +795,9 @@ public final class OpenAiSimulator implements AutoCloseable {
         }
 
         String finishReason() {
+            if (script.fault() == Script.Fault.CONTENT_FILTER) {
+                return "content_filter";
+            }
             return callsTools() ? "tool_calls" : "stop";
         }
 
@@ -1057,7 +1063,12 @@ public final class OpenAiSimulator implements AutoCloseable {
             /** The headers and part of the body, then silence until the client closes the connection. */
             HANG_MID_BODY,
             /** The headers and part of the body, then a TCP reset. */
-            RESET_MID_BODY
+            RESET_MID_BODY,
+            /**
+             * No fault of the connection: the content filter withholds the answer, as OpenAI and Azure OpenAI report
+             * it — no text, {@code finish_reason: content_filter}.
+             */
+            CONTENT_FILTER
         }
 
         /**
@@ -1139,6 +1150,11 @@ public final class OpenAiSimulator implements AutoCloseable {
         /** Never answer, until the client closes the connection (or the simulator stops). */
         public static Script hang() {
             return echo().withFault(Fault.HANG, 0);
+        }
+
+        /** Withhold the answer as a content filter does: empty text, finish reason {@code content_filter}. */
+        public static Script contentFilter() {
+            return echo().withFault(Fault.CONTENT_FILTER, 0);
         }
 
         /** @return this script with one more response header */

@@ -99,7 +99,8 @@ public final class RunningGateway implements AutoCloseable {
                 new GatewayConfig.ServerConfig("127.0.0.1", 0, server.maxBodyBytes(), server.requestTimeoutMs(),
                         server.accessLog()),
                 new GatewayConfig.AdminConfig("127.0.0.1", 0, parsed.admin().token()), cluster, new GatewayConfig.PluginsConfig(pluginsDir.toAbsolutePath().toString()),
-                parsed.upstream(), parsed.providers(), parsed.models(), parsed.routes(), parsed.policies());
+                parsed.upstream(), parsed.providers(), parsed.models(), parsed.routes(), parsed.policies(),
+                parsed.routing(), parsed.prices());
         try {
             return new RunningGateway(Portcullis.start(config, pluginsDir.toAbsolutePath(), "test configuration"));
         } catch (RuntimeException e) {

@@ -147,6 +147,21 @@ class OpenAiSimulatorTest {
     }
 
     @Test
+    void a_content_filter_withholds_the_answer_with_its_finish_reason_whole_and_streamed() throws Exception {
+        openai.script(OpenAiSimulator.Script.contentFilter());
+
+        JsonNode choice = json(post("/chat/completions", HELLO).body()).path("choices").get(0);
+        List<String> events = events(post("/chat/completions", streaming(HELLO, false)).body());
+
+        assertThat(choice.path("message").path("content").asText()).isEmpty();
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("content_filter");
+        assertThat(events).hasSize(3);
+        assertThat(json(events.get(1)).path("choices").get(0).path("finish_reason").asText())
+                .isEqualTo("content_filter");
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+    }
+
+    @Test
     void include_usage_adds_a_usage_chunk_without_choices_before_done() throws Exception {
         List<String> events = events(post("/chat/completions", streaming(HELLO, true)).body());
 

@@ -29,7 +29,8 @@ import java.util.Set;
 public final class ConfigLoader {
 
     private static final Set<String> SECTIONS =
-            Set.of("server", "admin", "cluster", "plugins", "upstream", "providers", "models", "routes", "policies");
+            Set.of("server", "admin", "cluster", "plugins", "upstream", "providers", "models", "routes", "policies",
+                    "routing", "prices");
 
     private final ObjectMapper yaml = new YAMLMapper();
     private final ObjectMapper json = Json.mapper();
@@ -104,11 +105,13 @@ public final class ConfigLoader {
         var models = list(root.get("models"), "models", GatewayConfig.ModelEntry.class, problems);
         var routes = list(root.get("routes"), "routes", GatewayConfig.RouteEntry.class, problems);
         var policies = policies(root.get("policies"), problems);
+        var routing = section(root, "routing", GatewayConfig.RoutingConfig.class, problems);
+        var prices = prices(root.get("prices"), problems);
         if (!problems.isEmpty()) {
             return null;
         }
         GatewayConfig config = new GatewayConfig(server, admin, cluster, plugins, upstream, providers, models, routes,
-                policies);
+                policies, routing, prices);
         crossCheck(config, problems);
         return config;
     }
@@ -226,6 +229,30 @@ public final class ConfigLoader {
             }
         });
         return blocks;
+    }
+
+    /** {@code prices:}, a mapping from a model name (or {@code provider/model}) to its price. */
+    private Map<String, GatewayConfig.Price> prices(JsonNode node, List<String> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            problems.add("prices: expected a mapping of model name to { input, output } (USD per million tokens)");
+            return null;
+        }
+        Map<String, GatewayConfig.Price> prices = new LinkedHashMap<>();
+        node.fields().forEachRemaining(field -> {
+            if (!field.getValue().isObject()) {
+                problems.add("prices." + field.getKey() + ": expected { input, output } (USD per million tokens)");
+                return;
+            }
+            GatewayConfig.Price price = bindNode(field.getValue(), "prices." + field.getKey(),
+                    GatewayConfig.Price.class, problems);
+            if (price != null) {
+                prices.put(field.getKey(), price);
+            }
+        });
+        return prices;
     }
 
     private static void crossCheck(GatewayConfig config, List<String> problems) {

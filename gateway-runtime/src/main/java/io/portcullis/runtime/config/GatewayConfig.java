@@ -25,7 +25,9 @@ public record GatewayConfig(
         List<ProviderEntry> providers,
         List<ModelEntry> models,
         List<RouteEntry> routes,
-        Map<String, ObjectNode> policies) {
+        Map<String, ObjectNode> policies,
+        RoutingConfig routing,
+        Map<String, Price> prices) {
 
     /** The data-plane endpoints that exist whether or not a route configures policies for them. */
     public static final List<String> DATA_PLANE_PATHS = List.of("/v1/chat/completions", "/v1/embeddings",
@@ -43,6 +45,15 @@ public record GatewayConfig(
                 ? DATA_PLANE_PATHS.stream().map(path -> new RouteEntry(path, List.of())).toList()
                 : List.copyOf(routes);
         policies = policies == null ? Map.of() : new LinkedHashMap<>(policies);
+        routing = routing == null ? new RoutingConfig(null, null, null, null, null, null) : routing;
+        prices = prices == null ? Map.of() : new LinkedHashMap<>(prices);
+    }
+
+    /** A configuration without the routing and price sections (their defaults). */
+    public GatewayConfig(ServerConfig server, AdminConfig admin, ClusterConfig cluster, PluginsConfig plugins,
+                         UpstreamConfig upstream, List<ProviderEntry> providers, List<ModelEntry> models,
+                         List<RouteEntry> routes, Map<String, ObjectNode> policies) {
+        this(server, admin, cluster, plugins, upstream, providers, models, routes, policies, null, null);
     }
 
     /**
@@ -166,8 +177,15 @@ public record GatewayConfig(
      * @param name      the name clients ask for
      * @param targets   the providers that serve it, each with the upstream's model name
      * @param fallbacks other public model names to try, in order, when every target fails with a retryable error
+     * @param strategy  how the targets are ordered for each request: {@code weighted} (default, a random pick by
+     *                  weight), {@code round-robin}, {@code least-latency} (moving average of recent answers) or
+     *                  {@code lowest-cost} (from {@code prices})
      */
-    public record ModelEntry(String name, List<Target> targets, List<String> fallbacks) {
+    public record ModelEntry(String name, List<Target> targets, List<String> fallbacks, String strategy) {
+        /** The names {@code strategy} accepts, the default first. */
+        public static final List<String> STRATEGIES =
+                List.of("weighted", "round-robin", "least-latency", "lowest-cost");
+
         public ModelEntry {
             Checks.notBlank("name", name);
             if (targets == null || targets.isEmpty()) {
@@ -175,6 +193,16 @@ public record GatewayConfig(
             }
             targets = List.copyOf(targets);
             fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+            strategy = strategy == null || strategy.isBlank() ? STRATEGIES.get(0) : strategy.trim();
+            if (!STRATEGIES.contains(strategy)) {
+                throw new IllegalArgumentException("strategy: expected one of " + String.join(", ", STRATEGIES)
+                        + ", got '" + strategy + "'");
+            }
+        }
+
+        /** An entry with the default strategy. */
+        public ModelEntry(String name, List<Target> targets, List<String> fallbacks) {
+            this(name, targets, fallbacks, null);
         }
 
         /**
@@ -211,6 +239,56 @@ public record GatewayConfig(
         }
     }
 
+    /**
+     * {@code routing:} how the model router retries, backs off and stops calling a failing target. Applies to every
+     * model.
+     *
+     * @param retries           further attempts on the same target after a 429, a 5xx or a broken connection
+     *                          (a timeout moves on to the next target at once); 0 by default, since the clients'
+     *                          SDKs retry already and the gateway's first job is to fail over
+     * @param backoffMs         the wait before the first retry; it doubles with each retry, with jitter
+     * @param maxBackoffMs      the longest wait between two attempts on one target
+     * @param maxRetryAfterMs   the longest upstream {@code Retry-After} honoured by waiting; a longer one moves on
+     *                          to the next target at once
+     * @param breakerFailures   consecutive failures of a target that open its circuit; 0 switches breakers off
+     * @param breakerCoolDownMs how long an open circuit sends nothing to its target before one probe request
+     */
+    public record RoutingConfig(Integer retries, Long backoffMs, Long maxBackoffMs, Long maxRetryAfterMs,
+                                Integer breakerFailures, Long breakerCoolDownMs) {
+        public RoutingConfig {
+            retries = retries == null ? 0 : retries;
+            backoffMs = backoffMs == null ? 100L : backoffMs;
+            maxBackoffMs = maxBackoffMs == null ? 2_000L : maxBackoffMs;
+            maxRetryAfterMs = maxRetryAfterMs == null ? 5_000L : maxRetryAfterMs;
+            breakerFailures = breakerFailures == null ? 5 : breakerFailures;
+            breakerCoolDownMs = breakerCoolDownMs == null ? 30_000L : breakerCoolDownMs;
+            Checks.notNegative("retries", retries);
+            Checks.notNegative("backoffMs", backoffMs);
+            Checks.notNegative("maxBackoffMs", maxBackoffMs);
+            Checks.notNegative("maxRetryAfterMs", maxRetryAfterMs);
+            Checks.notNegative("breakerFailures", breakerFailures);
+            Checks.positive("breakerCoolDownMs", breakerCoolDownMs);
+        }
+    }
+
+    /**
+     * One {@code prices:} entry: what a model costs, in US dollars per million tokens. The key is an upstream model
+     * name ({@code gpt-4o-mini}), or {@code <provider>/<model>} for a price that holds for one provider only.
+     *
+     * @param input  per million prompt tokens
+     * @param output per million completion tokens (0 when omitted, as for embedding models)
+     */
+    public record Price(Double input, Double output) {
+        public Price {
+            if (input == null) {
+                throw new IllegalArgumentException("input: is required (US dollars per million prompt tokens)");
+            }
+            output = output == null ? 0.0 : output;
+            Checks.notNegative("input", input);
+            Checks.notNegative("output", output);
+        }
+    }
+
     /** Value checks shared by the sections. */
     static final class Checks {
         private Checks() {
@@ -241,6 +319,18 @@ public record GatewayConfig(
             }
             if (!valid) {
                 throw new IllegalArgumentException(key + ": expected host:port, got '" + value + "'");
+            }
+        }
+
+        static void notNegative(String key, long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException(key + ": expected a number >= 0, got " + value);
+            }
+        }
+
+        static void notNegative(String key, double value) {
+            if (value < 0 || Double.isNaN(value)) {
+                throw new IllegalArgumentException(key + ": expected a number >= 0, got " + value);
             }
         }
 

@@ -2,6 +2,7 @@ package io.portcullis.runtime.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.portcullis.runtime.json.Json;
+import io.portcullis.runtime.routing.RequestRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +37,13 @@ final class AccessLog {
         boolean stream;
         String principal;
         String provider;
-        List<String> attempts = List.of();
+        List<RequestRecord.Attempt> attempts = List.of();
         Integer promptTokens;
         Integer completionTokens;
         String errorCode;
         boolean clientGone;
+        /** The router's record, read when the line is written: a stream's cost is known only at its end. */
+        RequestRecord record;
 
         Entry(String requestId, String method, String path) {
             this.requestId = requestId;
@@ -70,14 +73,22 @@ final class AccessLog {
             optional(json, "provider", entry.provider);
             if (!entry.attempts.isEmpty()) {
                 json.writeArrayFieldStart("attempts");
-                for (String attempt : entry.attempts) {
-                    json.writeString(attempt);
+                for (RequestRecord.Attempt attempt : entry.attempts) {
+                    json.writeStartObject();
+                    json.writeStringField("target", attempt.target());
+                    json.writeStringField("outcome", attempt.outcome());
+                    json.writeNumberField("status", attempt.status());
+                    json.writeNumberField("ms", Math.round(attempt.latencyMs() * 100) / 100.0);
+                    json.writeEndObject();
                 }
                 json.writeEndArray();
             }
             if (entry.promptTokens != null) {
                 json.writeNumberField("prompt_tokens", entry.promptTokens);
                 json.writeNumberField("completion_tokens", entry.completionTokens);
+            }
+            if (entry.record != null && entry.record.costUsd() != null) {
+                json.writeNumberField("cost_usd", entry.record.costUsd());
             }
             optional(json, "error", entry.errorCode);
             if (entry.clientGone) {

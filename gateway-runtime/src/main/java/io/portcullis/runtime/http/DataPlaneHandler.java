@@ -145,6 +145,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
             entry.provider = record.provider();
             entry.attempts = record.attempts();
             entry.principal = record.principal();
+            entry.record = record;
         }
         reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
         switch (reply) {

@@ -72,12 +72,57 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse(yaml, "conf/gateway.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
                         "sever: unknown section; expected one of: admin, cluster, models, plugins, policies, "
-                                + "providers, routes, server, upstream",
+                                + "prices, providers, routes, routing, server, upstream",
                         "server.port: expected an integer, got 'abc'",
                         "upstream.conectTimeoutMs: unknown key; expected one of: connectTimeoutMs, "
                                 + "maxConnectionsPerUpstream",
                         "providers[0].type: is required (the provider type, e.g. openai or mock)"))
                 .hasMessageContaining("conf/gateway.yaml: server.port: expected an integer, got 'abc'");
+    }
+
+    @Test
+    void routing_strategies_and_prices_are_read_with_their_defaults() {
+        GatewayConfig config = new ConfigLoader(Map.of()).parse("""
+                providers: [ { id: mock, type: mock } ]
+                models:
+                  - { name: cheap, strategy: lowest-cost, targets: [ { provider: mock, model: a } ] }
+                  - { name: plain, targets: [ { provider: mock, model: b } ] }
+                routing: { retries: 3, breakerFailures: 2 }
+                prices:
+                  a: { input: 0.15, output: 0.6 }
+                  mock/b: { input: 2 }
+                """, "g.yaml");
+
+        assertThat(config.models()).extracting(GatewayConfig.ModelEntry::strategy)
+                .containsExactly("lowest-cost", "weighted");
+        assertThat(config.routing().retries()).isEqualTo(3);
+        assertThat(config.routing().breakerFailures()).isEqualTo(2);
+        assertThat(config.routing().breakerCoolDownMs()).isEqualTo(30_000L);
+        assertThat(config.routing().maxRetryAfterMs()).isEqualTo(5_000L);
+        assertThat(config.prices()).containsEntry("a", new GatewayConfig.Price(0.15, 0.6))
+                .containsEntry("mock/b", new GatewayConfig.Price(2.0, 0.0));
+    }
+
+    @Test
+    void bad_routing_strategies_and_prices_are_reported_with_their_paths() {
+        String yaml = """
+                providers: [ { id: mock, type: mock } ]
+                models: [ { name: m, strategy: fastest, targets: [ { provider: mock } ] } ]
+                routing: { retries: -1 }
+                prices:
+                  m: { output: 1 }
+                  n: { input: -2 }
+                  o: 3
+                """;
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse(yaml, "g.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "models[0].strategy: expected one of weighted, round-robin, least-latency, lowest-cost, "
+                                + "got 'fastest'",
+                        "routing.retries: expected a number >= 0, got -1",
+                        "prices.m.input: is required (US dollars per million prompt tokens)",
+                        "prices.n.input: expected a number >= 0, got -2.0",
+                        "prices.o: expected { input, output } (USD per million tokens)"));
     }
 
     @Test

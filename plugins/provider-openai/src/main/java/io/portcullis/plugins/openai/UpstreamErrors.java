@@ -25,7 +25,8 @@ final class UpstreamErrors {
 
     /**
      * Maps an error status: a 4xx keeps its status and the upstream's message ({@code UPSTREAM_REJECTED}), except
-     * 401 and 403, which are about the gateway's own credentials and so a 502; everything else is a 502.
+     * 401 and 403, which are about the gateway's own credentials and so a 502; everything else is a 502. An upstream
+     * {@code Retry-After} is kept on a 429 and a 5xx.
      */
     static GatewayException fromStatus(String providerId, UpstreamResponse response) {
         int status = response.status();
@@ -39,14 +40,17 @@ final class UpstreamErrors {
                     null, Map.of(), new IOException("provider '" + providerId + "': HTTP " + status));
         }
         IOException cause = new IOException("provider '" + providerId + "': HTTP " + status + ": " + error.message());
+        // Kept on a 429 and a 5xx alike (a 503 for maintenance says when to come back): the router waits for it
+        // before trying the upstream again, and the client sees it if every target failed.
+        Map<String, String> headers = response.header("Retry-After")
+                .map(value -> Map.of("Retry-After", value)).orElse(Map.of());
         if (status >= 400 && status < 500) {
             String message = error.message() != null ? error.message()
                     : "the upstream rejected the request (HTTP " + status + ")";
-            Map<String, String> headers = response.header("Retry-After")
-                    .map(value -> Map.of("Retry-After", value)).orElse(Map.of());
             return new GatewayException(ErrorCode.UPSTREAM_REJECTED, status, message, error.param(), headers, cause);
         }
-        return new GatewayException(ErrorCode.UPSTREAM_ERROR, "the upstream failed (HTTP " + status + ")", cause);
+        return new GatewayException(ErrorCode.UPSTREAM_ERROR, ErrorCode.UPSTREAM_ERROR.status(),
+                "the upstream failed (HTTP " + status + ")", null, headers, cause);
     }
 
     /** Maps a failure while the body of an accepted answer was arriving. */

@@ -335,6 +335,18 @@ class OpenAiProviderTest {
         assertThat(failure.code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
         assertThat(failure.status()).isEqualTo(502);
         assertThat(failure.getMessage()).isEqualTo("the upstream failed (HTTP 500)");
+        assertThat(failure.headers()).doesNotContainKey("Retry-After");
+    }
+
+    @Test
+    void a_503_keeps_the_upstreams_retry_after_so_that_the_router_can_wait_for_it() {
+        openai.scriptNext(Script.error(503, "The engine is currently overloaded.").withHeader("Retry-After", "3"));
+
+        GatewayException failure = chatFailure(provider());
+
+        assertThat(failure.code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
+        assertThat(failure.status()).isEqualTo(502);
+        assertThat(failure.headers()).containsEntry("Retry-After", "3");
     }
 
     @Test
