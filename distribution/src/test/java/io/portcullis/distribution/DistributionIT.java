@@ -48,9 +48,11 @@ class DistributionIT {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The default configuration's demo key: its route needs a key now. */
+    static final String DEMO_KEY = "sk-portcullis-demo";
 
     @Test
-    void the_tarball_holds_the_launcher_the_runtime_both_plugins_and_the_configuration() throws Exception {
+    void the_tarball_holds_the_launcher_the_runtime_every_plugin_and_the_configuration() throws Exception {
         Map<String, String> entries = tarEntries(TARBALL);
 
         assertThat(entries.keySet()).allMatch(name -> name.equals(NAME + "/") || name.startsWith(NAME + "/"));
@@ -64,6 +66,8 @@ class DistributionIT {
         assertThat(filesUnder(entries, NAME + "/plugins/"))
                 .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar",
                         "provider-anthropic-" + VERSION + ".jar",
+                        "pii-redaction-" + VERSION + ".jar",
+                        "auth-" + VERSION + ".jar", "rate-limit-" + VERSION + ".jar",
                         "provider-gemini-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/lib/"))
                 .as("lib/ holds the runtime's libraries, not the plugins nor the test libraries")
@@ -118,14 +122,25 @@ class DistributionIT {
 
                 HttpResponse<String> chat = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                         .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + DEMO_KEY)
                         .POST(HttpRequest.BodyPublishers.ofString("""
                                 {"model":"mock","messages":[{"role":"user","content":"Hello from the tarball"}]}"""))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+                assertThat(chat.headers().firstValue("x-ratelimit-limit-requests")).hasValue("600");
                 JsonNode answer = JSON.readTree(chat.body());
                 assertThat(answer.path("model").asText()).isEqualTo("mock");
                 assertThat(answer.path("choices").path(0).path("message").path("content").asText())
                         .isEqualTo("You said: Hello from the tarball");
+
+                HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("""
+                                {"model":"mock","messages":[{"role":"user","content":"Let me in"}]}"""))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(anonymous.statusCode()).as("the default route needs the demo key").isEqualTo(401);
+                assertThat(JSON.readTree(anonymous.body()).path("error").path("type").asText())
+                        .isEqualTo("authentication_error");
             }
         }
     }
@@ -170,7 +185,8 @@ class DistributionIT {
 
         ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/portcullis").toString()).directory(dir.toFile());
         Map<String, String> env = builder.environment();
-        List.of("JAVA_OPTS", "PORTCULLIS_CONF", "PORTCULLIS_BIND", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+        List.of("JAVA_OPTS", "PORTCULLIS_CONF", "PORTCULLIS_BIND", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                        "PORTCULLIS_DEMO_KEY")
                 .forEach(env::remove);
         env.put("PATH", pathBin + ":/usr/bin:/bin");
         env.put("PORTCULLIS_ADMIN_PORT", "0");

@@ -17,6 +17,9 @@ final class BuiltPlugins {
     static final String MOCK = "provider-mock";
     static final String OPENAI = "provider-openai";
     static final String ANTHROPIC = "provider-anthropic";
+    static final String PII = "pii-redaction";
+    static final String AUTH = "auth";
+    static final String RATE_LIMIT = "rate-limit";
 
     private static final Path DIR = Path.of(System.getProperty("portcullis.plugins.dir",
             "target/portcullis-plugins-dir-not-set"));
