@@ -2,7 +2,7 @@
 # Translation overhead of the provider adapters (JMH). Builds the benchmarks against the plugin JARs installed in the
 # local Maven repository, then runs them; arguments go to JMH (a benchmark regex, -f/-wi/-i, -prof gc, ...).
 #
-#   ./mvnw -B -q install -DskipTests -pl plugin-api,plugins/provider-openai,plugins/provider-anthropic -am
+#   ./mvnw -B -q install -DskipTests -pl plugin-api,plugins/provider-openai,plugins/provider-anthropic,plugins/provider-gemini -am
 #   bench/jmh/run.sh                        # every adapter
 #   bench/jmh/run.sh Anthropic -prof gc     # one adapter, with allocation rates
 #

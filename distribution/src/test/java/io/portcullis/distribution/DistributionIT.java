@@ -67,7 +67,8 @@ class DistributionIT {
                 .containsExactlyInAnyOrder("provider-mock-" + VERSION + ".jar", "provider-openai-" + VERSION + ".jar",
                         "provider-anthropic-" + VERSION + ".jar",
                         "pii-redaction-" + VERSION + ".jar",
-                        "auth-" + VERSION + ".jar", "rate-limit-" + VERSION + ".jar");
+                        "auth-" + VERSION + ".jar", "rate-limit-" + VERSION + ".jar",
+                        "provider-gemini-" + VERSION + ".jar");
         assertThat(filesUnder(entries, NAME + "/lib/"))
                 .as("lib/ holds the runtime's libraries, not the plugins nor the test libraries")
                 .hasSizeGreaterThan(10)

@@ -57,9 +57,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * server-sent events of {@code chat.completion.chunk} objects ending with {@code data: [DONE]}, and a usage-only chunk
  * before it when {@code stream_options.include_usage} is set), {@code POST /v1/embeddings} (float arrays, or base64 of
  * little-endian float32 with {@code "encoding_format": "base64"}), {@code GET /v1/models} and
- * {@code GET /v1/models/{id}}. It validates requests the way OpenAI does where a client is most likely to go wrong
- * (missing fields, a {@code tool} message without the assistant's {@code tool_calls} before it, {@code stream_options}
- * without {@code stream}) and answers with OpenAI's error object.
+ * {@code GET /v1/models/{id}}; and the chat and embeddings endpoints under Azure OpenAI's deployment paths,
+ * {@code /openai/deployments/{deployment}/chat/completions?api-version=...} with the key in {@code api-key}. It
+ * validates requests the way OpenAI does where a client is most likely to go wrong (missing fields, a {@code tool}
+ * message without the assistant's {@code tool_calls} before it, {@code stream_options} without {@code stream}) and
+ * answers with OpenAI's error object.
  *
  * <p>By default the assistant echoes the last user (or tool) message, {@code "echo: <text>"}, with a plausible usage.
  * Each test scripts what it needs with {@link Script}: an error status, a tool call, a hang, a slow stream, a stream
@@ -303,13 +305,26 @@ public final class OpenAiSimulator implements AutoCloseable {
             requests.add(recorded);
             Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
 
-            if (requiredApiKey != null && !("Bearer " + requiredApiKey).equals(recorded.header("authorization"))) {
+            boolean azure = recorded.path().startsWith(AZURE_PREFIX);
+            if (azure && requiredApiKey != null && !requiredApiKey.equals(recorded.header("api-key"))) {
+                sendAzureError(401, "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
+                        + "to provide a valid key for an active subscription and use a correct regional API endpoint "
+                        + "for your resource.");
+                return;
+            }
+            if (!azure && requiredApiKey != null
+                    && !("Bearer " + requiredApiKey).equals(recorded.header("authorization"))) {
                 sendError(401, new Script.ErrorBody("Incorrect API key provided. You can find your API key at "
                         + "https://platform.openai.com/account/api-keys.", "invalid_request_error", null,
                         "invalid_api_key"), Map.of());
                 return;
             }
-            Endpoint endpoint = Endpoint.of(request.getMethod(), recorded.path());
+            if (azure && (recorded.query() == null || !recorded.query().contains("api-version="))) {
+                sendAzureError(404, "Resource not found");
+                return;
+            }
+            Endpoint endpoint = Endpoint.of(request.getMethod(), azure ? azureToOpenAiPath(recorded.path())
+                    : recorded.path());
             if (endpoint == Endpoint.NONE) {
                 sendError(404, new Script.ErrorBody("Invalid URL (" + request.getMethod() + " " + recorded.path()
                         + ")", "invalid_request_error", null, null), Map.of());
@@ -467,6 +482,16 @@ public final class OpenAiSimulator implements AutoCloseable {
             response.setStatus(status);
             response.getHeaders().put("Content-Type", "application/json");
             putCommonHeaders(headers);
+            settled.set(true);
+            write(JSON.writeValueAsString(body), true);
+        }
+
+        /** Azure's own error object, {@code {"error": {"code": "401", "message": ...}}}, for its gateway's refusals. */
+        private void sendAzureError(int status, String message) throws Exception {
+            ObjectNode body = JSON.createObjectNode();
+            body.putObject("error").put("code", String.valueOf(status)).put("message", message);
+            response.setStatus(status);
+            response.getHeaders().put("Content-Type", "application/json");
             settled.set(true);
             write(JSON.writeValueAsString(body), true);
         }
@@ -713,7 +738,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
 
     /** A plausible token count: about four characters a token, as OpenAI's own rule of thumb says. */
-    private static int tokens(String text) {
+    static int tokens(String text) {
         return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
     }
 
@@ -731,7 +756,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
 
     /** Splits a text into {@code count} pieces, or into words (each with the spaces before it) when count is 0. */
-    private static List<String> pieces(String text, int count) {
+    static List<String> pieces(String text, int count) {
         if (text.isEmpty()) {
             return List.of();
         }
@@ -893,6 +918,18 @@ public final class OpenAiSimulator implements AutoCloseable {
             }
             return node;
         }
+    }
+
+    /**
+     * Azure OpenAI's deployment paths, {@code /openai/deployments/{deployment}/chat/completions?api-version=...}, are
+     * served like OpenAI's: the deployment stands for the model.
+     */
+    private static final String AZURE_PREFIX = "/openai/deployments/";
+
+    private static String azureToOpenAiPath(String path) {
+        String rest = path.substring(AZURE_PREFIX.length());
+        int slash = rest.indexOf('/');
+        return slash < 0 ? path : "/v1" + rest.substring(slash);
     }
 
     private enum Endpoint {

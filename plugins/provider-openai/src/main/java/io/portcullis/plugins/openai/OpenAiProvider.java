@@ -60,6 +60,7 @@ public final class OpenAiProvider implements Provider {
     private final String id;
     private final OpenAiConfig config;
     private final HttpTransport transport;
+    /** The fixed endpoints; {@code null} for Azure, whose URLs name each model's deployment. */
     private final URI chatCompletions;
     private final URI embeddings;
     private final URI modelList;
@@ -73,16 +74,16 @@ public final class OpenAiProvider implements Provider {
         this.id = Objects.requireNonNull(id, "id");
         this.config = Objects.requireNonNull(config, "config");
         this.transport = Objects.requireNonNull(transport, "transport");
-        this.chatCompletions = config.endpoint("/chat/completions");
-        this.embeddings = config.endpoint("/embeddings");
-        this.modelList = config.endpoint("/models");
+        this.chatCompletions = config.isAzure() ? null : config.endpoint("/chat/completions");
+        this.embeddings = config.isAzure() ? null : config.endpoint("/embeddings");
+        this.modelList = config.isAzure() ? null : config.endpoint("/models");
     }
 
     @Override
     public ChatResponse chat(ChatRequest request, CallContext call) {
         // stream_options is only allowed with stream: true; a policy may have turned a stream into a whole answer.
         ChatRequest upstream = request.withStream(false).withExtra(without(request.extra(), "stream_options"));
-        try (UpstreamResponse response = post(chatCompletions, upstream, call, APPLICATION_JSON)) {
+        try (UpstreamResponse response = post(chatCompletions(request.model()), upstream, call, APPLICATION_JSON)) {
             return read(response, ChatResponse.class, "a chat completion");
         }
     }
@@ -94,8 +95,8 @@ public final class OpenAiProvider implements Provider {
         ObjectNode options = extra.get("stream_options") instanceof ObjectNode given ? given.deepCopy()
                 : JSON.createObjectNode();
         extra.put("stream_options", options.put("include_usage", true));
-        UpstreamResponse response = post(chatCompletions, request.withStream(true).withExtra(extra), call,
-                EVENT_STREAM);
+        UpstreamResponse response = post(chatCompletions(request.model()), request.withStream(true).withExtra(extra),
+                call, EVENT_STREAM);
         return new SseChunkStream(id, response);
     }
 
@@ -104,7 +105,8 @@ public final class OpenAiProvider implements Provider {
         // Floats: every OpenAI-compatible server has them, while base64 is OpenAI's own (the edge encodes for clients).
         ObjectNode body = JSON.valueToTree(request);
         body.put("encoding_format", "float");
-        try (UpstreamResponse response = post(embeddings, body, call, APPLICATION_JSON)) {
+        URI uri = config.isAzure() ? config.endpoint(request.model(), "/embeddings") : embeddings;
+        try (UpstreamResponse response = post(uri, body, call, APPLICATION_JSON)) {
             JsonNode answer = read(response, JsonNode.class, "embeddings");
             List<EmbeddingResponse.Embedding> vectors = new ArrayList<>();
             for (JsonNode item : answer.path("data")) {
@@ -120,14 +122,17 @@ public final class OpenAiProvider implements Provider {
     }
 
     /**
-     * The configured {@code models}, or else the upstream's {@code GET /models}.
+     * The configured {@code models}, or else the upstream's {@code GET /models}; for Azure, whose model list names
+     * base models rather than the resource's deployments, the configured {@code models} or the deployments' models.
      *
      * @throws GatewayException when the upstream cannot say
      */
     @Override
     public List<ModelInfo> models() {
-        if (!config.models().isEmpty()) {
-            return config.models().stream().map(model -> ModelInfo.of(model, 0, id)).toList();
+        if (!config.models().isEmpty() || config.isAzure()) {
+            List<String> names = config.models().isEmpty() ? List.copyOf(config.deployments().keySet())
+                    : config.models();
+            return names.stream().map(model -> ModelInfo.of(model, 0, id)).toList();
         }
         UpstreamRequest request = UpstreamRequest.get(modelList, headers(APPLICATION_JSON, null),
                 config.readTimeout(), Instant.now().plus(config.readTimeout()));
@@ -139,6 +144,10 @@ public final class OpenAiProvider implements Provider {
             }
             return List.copyOf(models);
         }
+    }
+
+    private URI chatCompletions(String model) {
+        return config.isAzure() ? config.endpoint(model, "/chat/completions") : chatCompletions;
     }
 
     /** Posts a JSON body: a stream's answer is read as it comes, a JSON answer is read whole by the transport. */
@@ -189,10 +198,12 @@ public final class OpenAiProvider implements Provider {
         // Case-insensitive, so that a configured header replaces a default one whatever its case.
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.put("Accept", accept);
-        if (config.apiKey() != null) {
+        if (config.apiKey() != null && config.isAzure()) {
+            headers.put("api-key", config.apiKey());
+        } else if (config.apiKey() != null) {
             headers.put("Authorization", "Bearer " + config.apiKey());
         }
-        if (config.organization() != null) {
+        if (config.organization() != null && !config.isAzure()) {
             headers.put("OpenAI-Organization", config.organization());
         }
         if (requestId != null) {

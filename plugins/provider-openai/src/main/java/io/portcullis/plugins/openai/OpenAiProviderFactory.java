@@ -9,8 +9,8 @@ import org.pf4j.Extension;
 import java.util.Objects;
 
 /**
- * The {@code openai} provider type: any upstream that speaks OpenAI's API (OpenAI itself, Azure OpenAI's v1 API,
- * vLLM, Ollama's {@code /v1}, LM Studio, llama.cpp's server), configured with an {@link OpenAiConfig}.
+ * The {@code openai} provider type: any upstream that speaks OpenAI's API (OpenAI itself, Azure OpenAI by deployment
+ * or its v1 API, vLLM, Ollama's {@code /v1}, LM Studio, llama.cpp's server), configured with an {@link OpenAiConfig}.
  */
 @Extension
 public final class OpenAiProviderFactory implements ProviderFactory<OpenAiConfig> {

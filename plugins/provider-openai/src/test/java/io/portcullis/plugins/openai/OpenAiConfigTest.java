@@ -95,4 +95,32 @@ class OpenAiConfigTest {
         assertThat(config.toString()).doesNotContain("sk-secret").doesNotContain("azure-secret")
                 .contains("apiKey=***").contains("api-key");
     }
+    @Test
+    void azure_urls_name_the_deployment_of_the_model_and_the_api_version() {
+        OpenAiConfig azure = new OpenAiConfig("https://res.openai.azure.com/", "k", null, null, null, null, "Azure",
+                "2025-01-01-preview", Map.of("gpt-4o", "my gpt4o"));
+
+        assertThat(azure.endpoint("gpt-4o", "/chat/completions")).isEqualTo(URI.create(
+                "https://res.openai.azure.com/openai/deployments/my%20gpt4o/chat/completions"
+                        + "?api-version=2025-01-01-preview"));
+        assertThat(azure.endpoint("gpt-4o-mini", "/embeddings")).isEqualTo(URI.create(
+                "https://res.openai.azure.com/openai/deployments/gpt-4o-mini/embeddings?api-version=2025-01-01-preview"));
+    }
+
+    @Test
+    void azure_has_a_default_api_version() {
+        assertThat(OpenAiConfig.azure("https://res.openai.azure.com", "k", null).apiVersion()).isEqualTo("2024-10-21");
+    }
+
+    @Test
+    void azure_keys_without_the_azure_flavor_are_refused_rather_than_ignored() {
+        assertThatThrownBy(() -> new OpenAiConfig("https://api.openai.com/v1", "k", null, null, null, null, null,
+                null, Map.of("gpt-4o", "dep")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("set flavor: azure");
+        assertThatThrownBy(() -> new OpenAiConfig("https://api.openai.com/v1", "k", null, null, null, null, "vertex",
+                null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'openai' or 'azure'");
+        assertThatThrownBy(() -> OpenAiConfig.azure("https://res.openai.azure.com?api-version=1", "k", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apiVersion");
+    }
 }

@@ -467,4 +467,42 @@ class OpenAiProviderTest {
 
         assertThat(openai.lastRequest().header("Authorization")).isNull();
     }
+    @Test
+    void azure_calls_go_to_the_models_deployment_with_the_api_version_and_the_key_in_api_key() {
+        Provider provider = provider(OpenAiConfig.azure("http://127.0.0.1:" + openai.port(), KEY,
+                Map.of("gpt-4o-mini", "prod-mini")));
+
+        ChatResponse answer = provider.chat(HELLO, call());
+        drain(provider.stream(HELLO, call()));
+        provider.embed(EmbeddingRequest.of("text-embedding-3-small", List.of("a text")), call());
+
+        assertThat(answer.text()).isEqualTo("echo: hello there");
+        assertThat(openai.requests()).extracting(RecordedRequest::path, RecordedRequest::query).containsExactly(
+                tuple("/openai/deployments/prod-mini/chat/completions", "api-version=2024-10-21"),
+                tuple("/openai/deployments/prod-mini/chat/completions", "api-version=2024-10-21"),
+                tuple("/openai/deployments/text-embedding-3-small/embeddings", "api-version=2024-10-21"));
+        assertThat(openai.requests()).allSatisfy(request -> {
+            assertThat(request.header("api-key")).isEqualTo(KEY);
+            assertThat(request.header("Authorization")).isNull();
+        });
+    }
+
+    @Test
+    void azure_refusing_the_key_is_the_gateways_credential_problem_not_the_clients() {
+        Provider provider = provider(OpenAiConfig.azure("http://127.0.0.1:" + openai.port(), "wrong-key", Map.of()));
+
+        GatewayException failure = catchThrowableOfType(GatewayException.class, () -> provider.chat(HELLO, call()));
+
+        assertThat(failure.status()).isEqualTo(502);
+        assertThat(failure.getMessage()).contains("credentials").doesNotContain("wrong-key");
+    }
+
+    @Test
+    void azure_lists_its_deployments_models_without_asking_the_upstream() {
+        Provider provider = provider(OpenAiConfig.azure("http://127.0.0.1:" + openai.port(), KEY,
+                Map.of("gpt-4o", "prod-4o")));
+
+        assertThat(provider.models()).extracting(ModelInfo::id).containsExactly("gpt-4o");
+        assertThat(openai.requests()).isEmpty();
+    }
 }
