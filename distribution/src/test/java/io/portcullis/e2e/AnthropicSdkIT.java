@@ -49,9 +49,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AnthropicSdkIT {
 
     static AnthropicClient sdk(RunningGateway gateway) {
+        return sdk(gateway, "sk-ant-client-key");
+    }
+
+    /** The SDK as an application configures it, sending {@code apiKey} as {@code x-api-key}. */
+    static AnthropicClient sdk(RunningGateway gateway, String apiKey) {
         return AnthropicOkHttpClient.builder()
                 .baseUrl(gateway.baseUrl())
-                .apiKey("sk-ant-client-key")
+                .apiKey(apiKey)
                 .maxRetries(0)
                 .timeout(Duration.ofSeconds(30))
                 .build();

@@ -17,6 +17,7 @@ final class BuiltPlugins {
     static final String MOCK = "provider-mock";
     static final String OPENAI = "provider-openai";
     static final String ANTHROPIC = "provider-anthropic";
+    static final String GEMINI = "provider-gemini";
     static final String PII = "pii-redaction";
     static final String AUTH = "auth";
     static final String RATE_LIMIT = "rate-limit";

@@ -45,9 +45,14 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 class OpenAiSdkIT {
 
     static OpenAIClient sdk(RunningGateway gateway) {
+        return sdk(gateway, "unused");
+    }
+
+    /** The SDK as an application configures it, sending {@code apiKey} as {@code Authorization: Bearer}. */
+    static OpenAIClient sdk(RunningGateway gateway, String apiKey) {
         return OpenAIOkHttpClient.builder()
                 .baseUrl(gateway.baseUrl() + "/v1")
-                .apiKey("unused")
+                .apiKey(apiKey)
                 .maxRetries(0)
                 .timeout(Duration.ofSeconds(30))
                 .build();
