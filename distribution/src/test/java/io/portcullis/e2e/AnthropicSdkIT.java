@@ -19,6 +19,7 @@ import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.testkit.AnthropicSimulator;
 import io.portcullis.testkit.OpenAiSimulator;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.OpenAiSimulator.Script;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterAll;
@@ -332,7 +333,7 @@ class AnthropicSdkIT {
             assertThat(message.usage().inputTokens()).isPositive();
             assertThat(message.usage().outputTokens()).isPositive();
 
-            OpenAiSimulator.RecordedRequest received = simulator.lastRequest();
+            RecordedRequest received = simulator.lastRequest();
             assertThat(received.header("x-api-key")).isEqualTo(UPSTREAM_KEY);
             JsonNode sent = received.body();
             assertThat(sent.path("model").asText()).isEqualTo("claude-sonnet-4-5");

@@ -14,6 +14,7 @@ import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import io.portcullis.testkit.OpenAiSimulator;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.OpenAiSimulator.Script;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterEach;
@@ -247,7 +248,7 @@ class OpenAiSdkIT {
             try (HttpResponseFor<ChatCompletion> response = client.withRawResponse().chat().completions()
                     .create(detailedChat().toBuilder().putAdditionalHeader("x-request-id", "sdk-sim-1").build())) {
                 ChatCompletion completion = response.parse();
-                OpenAiSimulator.RecordedRequest received = simulator.lastRequest();
+                RecordedRequest received = simulator.lastRequest();
 
                 ObjectNode expected = ((ObjectNode) sent.deepCopy()).put("model", "upstream-mini-2024");
                 ObjectNode actual = received.body().deepCopy();
