@@ -1,7 +1,6 @@
 package io.portcullis.e2e;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +48,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AnthropicSdkIT {
 
     static AnthropicClient sdk(RunningGateway gateway) {
-        return AnthropicOkHttpClient.builder()
-                .baseUrl(gateway.baseUrl())
-                .apiKey("sk-ant-client-key")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(30))
-                .build();
+        return Clients.anthropic(gateway, "sk-ant-client-key");
     }
 
     static MessageCreateParams.Builder ask(String model, String text) {
@@ -130,16 +123,8 @@ class AnthropicSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (simulator != null) {
-                simulator.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(client, gateway, simulator);
         }
 
         @Test
@@ -309,16 +294,8 @@ class AnthropicSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (simulator != null) {
-                simulator.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(client, gateway, simulator);
         }
 
         @Test

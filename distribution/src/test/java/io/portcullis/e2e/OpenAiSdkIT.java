@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -46,12 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 class OpenAiSdkIT {
 
     static OpenAIClient sdk(RunningGateway gateway) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(gateway.baseUrl() + "/v1")
-                .apiKey("unused")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(30))
-                .build();
+        return Clients.openAi(gateway, "unused");
     }
 
     static ChatCompletionCreateParams chat(String model, String text) {
@@ -80,13 +74,8 @@ class OpenAiSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(client, gateway);
         }
 
         @Test
@@ -194,8 +183,7 @@ class OpenAiSdkIT {
                       - { name: text-embedding-3-small, targets: [ { provider: openai } ] }
                     """.formatted(simulator.baseUrl(), API_KEY), plugins);
             client = sdk(gateway);
-            direct = OpenAIOkHttpClient.builder().baseUrl(simulator.baseUrl().toString()).apiKey("unused")
-                    .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+            direct = Clients.openAi(simulator.baseUrl().toString(), "unused");
         }
 
         @AfterEach
@@ -207,19 +195,8 @@ class OpenAiSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (direct != null) {
-                direct.close();
-            }
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (simulator != null) {
-                simulator.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(direct, client, gateway, simulator);
         }
 
         private ChatCompletionCreateParams detailedChat() {
