@@ -9,8 +9,9 @@ import io.portcullis.testkit.RunningGateway;
 import java.time.Duration;
 
 /**
- * The official SDK clients the e2e tests call the gateway with, all set up alike (no retries, so that a test sees each
- * answer as it is; a bounded timeout, so that a hung call fails the test), and the closing of what a test class started.
+ * The official SDK clients the e2e tests call the gateway with, all set up alike (no retries, so that a test sees
+ * each answer as it is; a bounded timeout, so that a hung call fails the test), and the closing of what a test class
+ * started.
  */
 final class Clients {
 

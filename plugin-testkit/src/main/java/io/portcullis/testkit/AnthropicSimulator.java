@@ -18,11 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -66,11 +62,9 @@ public final class AnthropicSimulator implements AutoCloseable {
     private static final String MODELS_CREATED_AT = "2025-09-29T00:00:00Z";
 
     private final SimulatorServer server;
-    private final Queue<Script> nextScripts = new ConcurrentLinkedQueue<>();
-    private volatile Script standingScript = Script.echo();
+    private final ScriptBook<Script> book = new ScriptBook<>("Anthropic", Script.echo());
     private volatile List<String> models = DEFAULT_MODELS;
     private volatile String requiredApiKey;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger closedEarly = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
 
@@ -99,13 +93,13 @@ public final class AnthropicSimulator implements AutoCloseable {
 
     /** Scripts every following request, until {@link #reset()} or another call. */
     public AnthropicSimulator script(Script script) {
-        standingScript = Objects.requireNonNull(script, "script");
+        book.script(script);
         return this;
     }
 
     /** Scripts the next request only; several calls script the next requests in order. */
     public AnthropicSimulator scriptNext(Script script) {
-        nextScripts.add(Objects.requireNonNull(script, "script"));
+        book.scriptNext(script);
         return this;
     }
 
@@ -127,25 +121,20 @@ public final class AnthropicSimulator implements AutoCloseable {
 
     /** Forgets scripts, recorded requests, counters and the required key; the models list stays. */
     public AnthropicSimulator reset() {
-        nextScripts.clear();
-        standingScript = Script.echo();
+        book.reset();
         requiredApiKey = null;
-        requests.clear();
         closedEarly.set(0);
         return this;
     }
 
     /** @return every request received so far, oldest first */
     public List<RecordedRequest> requests() {
-        return List.copyOf(requests);
+        return book.requests();
     }
 
     /** @return the latest request received */
     public RecordedRequest lastRequest() {
-        if (requests.isEmpty()) {
-            throw new IllegalStateException("the Anthropic simulator has received no request");
-        }
-        return requests.get(requests.size() - 1);
+        return book.lastRequest();
     }
 
     /** @return the requests being answered right now, hanging ones included */
@@ -180,10 +169,8 @@ public final class AnthropicSimulator implements AutoCloseable {
         }
 
         void run() throws Exception {
-            String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-            RecordedRequest recorded = RecordedRequest.of(request, body);
-            requests.add(recorded);
-            Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
+            RecordedRequest recorded = book.record(request);
+            Script script = book.take();
 
             String route = request.getMethod() + " " + recorded.path();
             if (!route.equals("POST /v1/messages") && !route.equals("GET /v1/models")) {

@@ -10,17 +10,12 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -73,10 +68,8 @@ public final class GeminiSimulator implements AutoCloseable {
             "logprobs", "enableEnhancedCivicAnswers", "speechConfig", "thinkingConfig", "mediaResolution");
 
     private final SimulatorServer server;
-    private final Queue<Script> nextScripts = new ConcurrentLinkedQueue<>();
-    private volatile Script standingScript = Script.echo();
+    private final ScriptBook<Script> book = new ScriptBook<>("Gemini", Script.echo());
     private volatile String requiredApiKey;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
 
     private GeminiSimulator() {
@@ -101,13 +94,13 @@ public final class GeminiSimulator implements AutoCloseable {
 
     /** Scripts every following request, until {@link #reset()} or another call. */
     public GeminiSimulator script(Script script) {
-        standingScript = Objects.requireNonNull(script, "script");
+        book.script(script);
         return this;
     }
 
     /** Scripts the next request only; several calls script the next requests in order. */
     public GeminiSimulator scriptNext(Script script) {
-        nextScripts.add(Objects.requireNonNull(script, "script"));
+        book.scriptNext(script);
         return this;
     }
 
@@ -119,24 +112,19 @@ public final class GeminiSimulator implements AutoCloseable {
 
     /** Forgets scripts, recorded requests and the required key. */
     public GeminiSimulator reset() {
-        nextScripts.clear();
-        standingScript = Script.echo();
+        book.reset();
         requiredApiKey = null;
-        requests.clear();
         return this;
     }
 
     /** @return every request received so far, oldest first */
     public List<RecordedRequest> requests() {
-        return List.copyOf(requests);
+        return book.requests();
     }
 
     /** @return the latest request received */
     public RecordedRequest lastRequest() {
-        if (requests.isEmpty()) {
-            throw new IllegalStateException("the Gemini simulator has received no request");
-        }
-        return requests.get(requests.size() - 1);
+        return book.lastRequest();
     }
 
     @Override
@@ -160,10 +148,8 @@ public final class GeminiSimulator implements AutoCloseable {
         }
 
         void run() throws Exception {
-            RecordedRequest recorded = RecordedRequest.of(request,
-                    Content.Source.asString(request, StandardCharsets.UTF_8));
-            requests.add(recorded);
-            Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
+            RecordedRequest recorded = book.record(request);
+            Script script = book.take();
             Map<String, String> query = queryOf(recorded.query());
 
             String key = recorded.header("x-goog-api-key") != null ? recorded.header("x-goog-api-key")

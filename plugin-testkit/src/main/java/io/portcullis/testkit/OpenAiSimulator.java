@@ -23,12 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -79,12 +75,10 @@ public final class OpenAiSimulator implements AutoCloseable {
     private static final String SYSTEM_FINGERPRINT = "fp_simulator";
 
     private final SimulatorServer server;
-    private final Queue<Script> nextScripts = new ConcurrentLinkedQueue<>();
-    private volatile Script standingScript = Script.echo();
+    private final ScriptBook<Script> book = new ScriptBook<>("OpenAI", Script.echo());
     private volatile List<String> models = DEFAULT_MODELS;
     private volatile String requiredApiKey;
     private volatile Gate gate;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final AtomicInteger closedEarly = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
@@ -111,13 +105,13 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     /** Scripts every following request, until {@link #reset()} or another call. */
     public OpenAiSimulator script(Script script) {
-        standingScript = Objects.requireNonNull(script, "script");
+        book.script(script);
         return this;
     }
 
     /** Scripts the next request only; several calls script the next requests in order. */
     public OpenAiSimulator scriptNext(Script script) {
-        nextScripts.add(Objects.requireNonNull(script, "script"));
+        book.scriptNext(script);
         return this;
     }
 
@@ -148,26 +142,21 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     /** Forgets scripts, recorded requests, counters, the required key and the gate; the models list stays. */
     public OpenAiSimulator reset() {
-        nextScripts.clear();
-        standingScript = Script.echo();
+        book.reset();
         requiredApiKey = null;
         gate = null;
-        requests.clear();
         closedEarly.set(0);
         return this;
     }
 
     /** @return every request received so far, oldest first */
     public List<RecordedRequest> requests() {
-        return List.copyOf(requests);
+        return book.requests();
     }
 
     /** @return the latest request received */
     public RecordedRequest lastRequest() {
-        if (requests.isEmpty()) {
-            throw new IllegalStateException("the OpenAI simulator has received no request");
-        }
-        return requests.get(requests.size() - 1);
+        return book.lastRequest();
     }
 
     /** @return the requests being answered right now, hanging ones included */
@@ -232,10 +221,8 @@ public final class OpenAiSimulator implements AutoCloseable {
         }
 
         void run() throws Exception {
-            String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-            RecordedRequest recorded = RecordedRequest.of(request, body);
-            requests.add(recorded);
-            Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
+            RecordedRequest recorded = book.record(request);
+            Script script = book.take();
 
             boolean azure = recorded.path().startsWith(AZURE_PREFIX);
             if (azure && requiredApiKey != null && !requiredApiKey.equals(recorded.header("api-key"))) {
