@@ -64,16 +64,8 @@ class AnthropicIngressIT {
     }
 
     @AfterAll
-    static void stop() {
-        if (http != null) {
-            http.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (simulator != null) {
-            simulator.close();
-        }
+    static void stop() throws Exception {
+        Clients.closeAll(http, gateway, simulator);
     }
 
     /** A messages request for one user message, as JSON text. */

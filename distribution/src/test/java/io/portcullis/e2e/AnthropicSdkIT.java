@@ -1,7 +1,6 @@
 package io.portcullis.e2e;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
@@ -19,6 +18,7 @@ import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.testkit.AnthropicSimulator;
 import io.portcullis.testkit.OpenAiSimulator;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.OpenAiSimulator.Script;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +32,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,17 +48,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AnthropicSdkIT {
 
     static AnthropicClient sdk(RunningGateway gateway) {
-        return sdk(gateway, "sk-ant-client-key");
-    }
-
-    /** The SDK as an application configures it, sending {@code apiKey} as {@code x-api-key}. */
-    static AnthropicClient sdk(RunningGateway gateway, String apiKey) {
-        return AnthropicOkHttpClient.builder()
-                .baseUrl(gateway.baseUrl())
-                .apiKey(apiKey)
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(30))
-                .build();
+        return Clients.anthropic(gateway, "sk-ant-client-key");
     }
 
     static MessageCreateParams.Builder ask(String model, String text) {
@@ -134,16 +123,8 @@ class AnthropicSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (simulator != null) {
-                simulator.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(client, gateway, simulator);
         }
 
         @Test
@@ -313,16 +294,8 @@ class AnthropicSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (simulator != null) {
-                simulator.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(client, gateway, simulator);
         }
 
         @Test
@@ -337,7 +310,7 @@ class AnthropicSdkIT {
             assertThat(message.usage().inputTokens()).isPositive();
             assertThat(message.usage().outputTokens()).isPositive();
 
-            OpenAiSimulator.RecordedRequest received = simulator.lastRequest();
+            RecordedRequest received = simulator.lastRequest();
             assertThat(received.header("x-api-key")).isEqualTo(UPSTREAM_KEY);
             JsonNode sent = received.body();
             assertThat(sent.path("model").asText()).isEqualTo("claude-sonnet-4-5");

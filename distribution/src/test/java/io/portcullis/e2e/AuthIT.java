@@ -7,7 +7,6 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.UnauthorizedException;
 import io.portcullis.testkit.RunningGateway;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -69,18 +67,8 @@ class AuthIT {
     }
 
     @AfterAll
-    void stop() {
-        if (http != null) {
-            http.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
-    private OpenAIClient sdk(String apiKey) {
-        return OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl() + "/v1").apiKey(apiKey).maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
+    void stop() throws Exception {
+        Clients.closeAll(http, gateway);
     }
 
     private HttpResponse<String> chat(String model, Map<String, String> headers) {
@@ -92,7 +80,7 @@ class AuthIT {
 
     @Test
     void the_openai_sdk_with_a_configured_key_gets_its_answer() {
-        OpenAIClient client = sdk(KEY);
+        OpenAIClient client = Clients.openAi(gateway, KEY);
         try {
             assertThat(client.chat().completions().create(OpenAiSdkIT.chat("mock", "Hello")).choices().get(0)
                     .message().content()).hasValue("You said: Hello");
@@ -103,7 +91,7 @@ class AuthIT {
 
     @Test
     void the_openai_sdk_with_a_wrong_key_gets_an_unauthorized_error() {
-        OpenAIClient client = sdk("sk-team-a-key-0002");
+        OpenAIClient client = Clients.openAi(gateway, "sk-team-a-key-0002");
         try {
             UnauthorizedException e = catchThrowableOfType(UnauthorizedException.class,
                     () -> client.chat().completions().create(OpenAiSdkIT.chat("mock", "Hello")));
@@ -134,7 +122,7 @@ class AuthIT {
 
     @Test
     void a_key_used_for_a_model_outside_its_allow_list_gets_403_naming_the_model() {
-        OpenAIClient client = sdk(MOCK_ONLY_KEY);
+        OpenAIClient client = Clients.openAi(gateway, MOCK_ONLY_KEY);
         try {
             assertThat(client.chat().completions().create(OpenAiSdkIT.chat("mock", "Hi")).choices()).hasSize(1);
             PermissionDeniedException e = catchThrowableOfType(PermissionDeniedException.class,
@@ -152,7 +140,7 @@ class AuthIT {
     @Test
     void a_jwt_from_the_configured_issuer_works_with_the_sdk_and_a_forged_one_does_not() throws Exception {
         String token = jwt(JWT_SECRET, "https://login.test");
-        OpenAIClient client = sdk(token);
+        OpenAIClient client = Clients.openAi(gateway, token);
         try {
             assertThat(client.chat().completions().create(OpenAiSdkIT.chat("mock", "Hello")).choices()).hasSize(1);
         } finally {

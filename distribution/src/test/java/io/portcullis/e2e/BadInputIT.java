@@ -73,16 +73,8 @@ class BadInputIT {
     }
 
     @AfterAll
-    static void stop() {
-        if (http != null) {
-            http.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (simulator != null) {
-            simulator.close();
-        }
+    static void stop() throws Exception {
+        Clients.closeAll(http, gateway, simulator);
     }
 
     /** A loopback port nothing listens on: one the system just gave out and took back. */

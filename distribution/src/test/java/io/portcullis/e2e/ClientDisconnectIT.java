@@ -71,16 +71,8 @@ class ClientDisconnectIT {
     }
 
     @AfterAll
-    static void stop() {
-        if (http != null) {
-            http.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (simulator != null) {
-            simulator.close();
-        }
+    static void stop() throws Exception {
+        Clients.closeAll(http, gateway, simulator);
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -14,6 +13,7 @@ import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import io.portcullis.testkit.OpenAiSimulator;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.OpenAiSimulator.Script;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterEach;
@@ -45,17 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 class OpenAiSdkIT {
 
     static OpenAIClient sdk(RunningGateway gateway) {
-        return sdk(gateway, "unused");
-    }
-
-    /** The SDK as an application configures it, sending {@code apiKey} as {@code Authorization: Bearer}. */
-    static OpenAIClient sdk(RunningGateway gateway, String apiKey) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(gateway.baseUrl() + "/v1")
-                .apiKey(apiKey)
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(30))
-                .build();
+        return Clients.openAi(gateway, "unused");
     }
 
     static ChatCompletionCreateParams chat(String model, String text) {
@@ -84,13 +74,8 @@ class OpenAiSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(client, gateway);
         }
 
         @Test
@@ -198,8 +183,7 @@ class OpenAiSdkIT {
                       - { name: text-embedding-3-small, targets: [ { provider: openai } ] }
                     """.formatted(simulator.baseUrl(), API_KEY), plugins);
             client = sdk(gateway);
-            direct = OpenAIOkHttpClient.builder().baseUrl(simulator.baseUrl().toString()).apiKey("unused")
-                    .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+            direct = Clients.openAi(simulator.baseUrl().toString(), "unused");
         }
 
         @AfterEach
@@ -211,19 +195,8 @@ class OpenAiSdkIT {
         }
 
         @AfterAll
-        void stop() {
-            if (direct != null) {
-                direct.close();
-            }
-            if (client != null) {
-                client.close();
-            }
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (simulator != null) {
-                simulator.close();
-            }
+        void stop() throws Exception {
+            Clients.closeAll(direct, client, gateway, simulator);
         }
 
         private ChatCompletionCreateParams detailedChat() {
@@ -252,7 +225,7 @@ class OpenAiSdkIT {
             try (HttpResponseFor<ChatCompletion> response = client.withRawResponse().chat().completions()
                     .create(detailedChat().toBuilder().putAdditionalHeader("x-request-id", "sdk-sim-1").build())) {
                 ChatCompletion completion = response.parse();
-                OpenAiSimulator.RecordedRequest received = simulator.lastRequest();
+                RecordedRequest received = simulator.lastRequest();
 
                 ObjectNode expected = ((ObjectNode) sent.deepCopy()).put("model", "upstream-mini-2024");
                 ObjectNode actual = received.body().deepCopy();

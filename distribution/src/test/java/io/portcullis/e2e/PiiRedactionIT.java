@@ -64,16 +64,8 @@ class PiiRedactionIT {
     }
 
     @AfterAll
-    void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (simulator != null) {
-            simulator.close();
-        }
+    void stop() throws Exception {
+        Clients.closeAll(client, gateway, simulator);
     }
 
     @BeforeEach

@@ -11,7 +11,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import io.portcullis.testkit.AnthropicSimulator;
 import io.portcullis.testkit.GeminiSimulator;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,27 +70,13 @@ class PoliciesAcrossProvidersIT {
                   pii-redaction: { defaultAction: mask }
                   rate-limit: { requestsPerMinute: 1000, tokensPerMinute: 1000000 }
                 """.formatted(anthropic.baseUrl(), gemini.baseUrl(), OPENAI_APP_KEY, ANTHROPIC_APP_KEY), plugins);
-        openAiApp = OpenAiSdkIT.sdk(gateway, OPENAI_APP_KEY);
-        anthropicApp = AnthropicSdkIT.sdk(gateway, ANTHROPIC_APP_KEY);
+        openAiApp = Clients.openAi(gateway, OPENAI_APP_KEY);
+        anthropicApp = Clients.anthropic(gateway, ANTHROPIC_APP_KEY);
     }
 
     @AfterAll
-    void stop() {
-        if (openAiApp != null) {
-            openAiApp.close();
-        }
-        if (anthropicApp != null) {
-            anthropicApp.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (gemini != null) {
-            gemini.close();
-        }
-        if (anthropic != null) {
-            anthropic.close();
-        }
+    void stop() throws Exception {
+        Clients.closeAll(openAiApp, anthropicApp, gateway, gemini, anthropic);
     }
 
     @BeforeEach
@@ -148,7 +134,7 @@ class PoliciesAcrossProvidersIT {
 
     @Test
     void without_a_valid_key_neither_format_reaches_an_upstream() {
-        OpenAIClient stranger = OpenAiSdkIT.sdk(gateway, "sk-not-a-key");
+        OpenAIClient stranger = Clients.openAi(gateway, "sk-not-a-key");
         try {
             assertThat(catchThrowableOfType(UnauthorizedException.class,
                     () -> stranger.chat().completions().create(OpenAiSdkIT.chat("gemini", PROMPT))).statusCode())
@@ -156,7 +142,7 @@ class PoliciesAcrossProvidersIT {
         } finally {
             stranger.close();
         }
-        AnthropicClient anthropicStranger = AnthropicSdkIT.sdk(gateway, "sk-not-a-key");
+        AnthropicClient anthropicStranger = Clients.anthropic(gateway, "sk-not-a-key");
         try {
             assertThat(catchThrowableOfType(com.anthropic.errors.UnauthorizedException.class,
                     () -> anthropicStranger.messages().create(AnthropicSdkIT.ask("claude", PROMPT).build()))

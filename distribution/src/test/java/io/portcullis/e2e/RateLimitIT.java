@@ -2,7 +2,6 @@ package io.portcullis.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.RateLimitException;
@@ -21,7 +20,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -59,23 +57,13 @@ class RateLimitIT {
     }
 
     @AfterAll
-    void stop() {
-        if (http != null) {
-            http.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
-    private OpenAIClient sdk(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl() + "/v1").apiKey(key).maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
+    void stop() throws Exception {
+        Clients.closeAll(http, gateway);
     }
 
     @Test
     void every_answer_carries_openais_rate_limit_headers() {
-        OpenAIClient client = sdk("sk-roomy");
+        OpenAIClient client = Clients.openAi(gateway, "sk-roomy");
         try (HttpResponseFor<ChatCompletion> first = client.withRawResponse().chat().completions()
                 .create(OpenAiSdkIT.chat("mock", "Hello"));
              HttpResponseFor<ChatCompletion> second = client.withRawResponse().chat().completions()
@@ -97,7 +85,7 @@ class RateLimitIT {
 
     @Test
     void over_its_own_budget_a_key_gets_a_429_with_retry_after_that_the_sdk_recognises() {
-        OpenAIClient client = sdk("sk-two");
+        OpenAIClient client = Clients.openAi(gateway, "sk-two");
         try {
             client.chat().completions().create(OpenAiSdkIT.chat("mock", "one"));
             client.chat().completions().create(OpenAiSdkIT.chat("mock", "two"));
@@ -121,7 +109,7 @@ class RateLimitIT {
 
     @Test
     void a_streams_usage_is_reconciled_with_its_estimate_when_it_ends() {
-        OpenAIClient client = sdk("sk-streamer");
+        OpenAIClient client = Clients.openAi(gateway, "sk-streamer");
         try {
             long before;
             long start = System.nanoTime();

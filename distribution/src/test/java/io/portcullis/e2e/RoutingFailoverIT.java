@@ -71,13 +71,8 @@ class RoutingFailoverIT {
     }
 
     @AfterEach
-    void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
+    void stop() throws Exception {
+        Clients.closeAll(client, gateway);
         primary.close();
         fallback.close();
         accessLogger.detachAppender(lines);

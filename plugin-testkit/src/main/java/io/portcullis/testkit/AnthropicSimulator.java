@@ -5,15 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static io.portcullis.testkit.SimulatorServer.pieces;
+import static io.portcullis.testkit.SimulatorServer.tokens;
 
 /**
  * A stand-in for Anthropic's Messages API that speaks its wire format: a real Jetty server on {@code 127.0.0.1} and
@@ -69,42 +61,21 @@ public final class AnthropicSimulator implements AutoCloseable {
     /** The same {@code created_at} for every model entry, as Anthropic's list has fixed dates. */
     private static final String MODELS_CREATED_AT = "2025-09-29T00:00:00Z";
 
-    private final Server server;
-    private final Queue<Script> nextScripts = new ConcurrentLinkedQueue<>();
-    private volatile Script standingScript = Script.echo();
+    private final SimulatorServer server;
+    private final ScriptBook<Script> book = new ScriptBook<>("Anthropic", Script.echo());
     private volatile List<String> models = DEFAULT_MODELS;
     private volatile String requiredApiKey;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-    private final Set<SimulatedExchange> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicInteger closedEarly = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
 
     private AnthropicSimulator() {
-        server = new Server(new VirtualThreadPool());
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        // Long enough never to end a scripted hang by itself: only the client (or close()) ends it.
-        connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                serve(request, response, callback);
-                return true;
-            }
-        });
+        server = new SimulatorServer("Anthropic", closedEarly::incrementAndGet,
+                (request, response, exchange) -> new Answer(request, response, exchange).run());
     }
 
     /** Starts a simulator on {@code 127.0.0.1} and a free port. */
     public static AnthropicSimulator start() {
-        AnthropicSimulator simulator = new AnthropicSimulator();
-        try {
-            simulator.server.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("the Anthropic simulator could not start", e);
-        }
-        return simulator;
+        return new AnthropicSimulator();
     }
 
     /**
@@ -117,18 +88,18 @@ public final class AnthropicSimulator implements AutoCloseable {
 
     /** @return the port the simulator listens on */
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return server.port();
     }
 
     /** Scripts every following request, until {@link #reset()} or another call. */
     public AnthropicSimulator script(Script script) {
-        standingScript = Objects.requireNonNull(script, "script");
+        book.script(script);
         return this;
     }
 
     /** Scripts the next request only; several calls script the next requests in order. */
     public AnthropicSimulator scriptNext(Script script) {
-        nextScripts.add(Objects.requireNonNull(script, "script"));
+        book.scriptNext(script);
         return this;
     }
 
@@ -150,30 +121,25 @@ public final class AnthropicSimulator implements AutoCloseable {
 
     /** Forgets scripts, recorded requests, counters and the required key; the models list stays. */
     public AnthropicSimulator reset() {
-        nextScripts.clear();
-        standingScript = Script.echo();
+        book.reset();
         requiredApiKey = null;
-        requests.clear();
         closedEarly.set(0);
         return this;
     }
 
     /** @return every request received so far, oldest first */
     public List<RecordedRequest> requests() {
-        return List.copyOf(requests);
+        return book.requests();
     }
 
     /** @return the latest request received */
     public RecordedRequest lastRequest() {
-        if (requests.isEmpty()) {
-            throw new IllegalStateException("the Anthropic simulator has received no request");
-        }
-        return requests.get(requests.size() - 1);
+        return book.lastRequest();
     }
 
     /** @return the requests being answered right now, hanging ones included */
     public int inFlight() {
-        return inFlight.size();
+        return server.inFlight();
     }
 
     /** @return how many responses (streams, hangs, slow answers) the client closed before they were finished */
@@ -184,30 +150,11 @@ public final class AnthropicSimulator implements AutoCloseable {
     /** Stops the server; hanging requests end and their connections close. */
     @Override
     public void close() {
-        inFlight.forEach(SimulatedExchange::release);
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException("the Anthropic simulator did not stop cleanly", e);
-        }
+        server.stop();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
     // Serving
-
-    private void serve(Request request, Response response, Callback callback) {
-        SimulatedExchange exchange = new SimulatedExchange(request, response, closedEarly::incrementAndGet);
-        inFlight.add(exchange);
-        try {
-            new Answer(request, response, exchange).run();
-            callback.succeeded();
-        } catch (Throwable failure) {
-            // Failing the callback makes Jetty drop the connection: the right end for an abandoned or broken answer.
-            callback.failed(failure);
-        } finally {
-            inFlight.remove(exchange);
-        }
-    }
 
     /** What one request gets. */
     private final class Answer {
@@ -222,10 +169,8 @@ public final class AnthropicSimulator implements AutoCloseable {
         }
 
         void run() throws Exception {
-            String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-            RecordedRequest recorded = RecordedRequest.of(request, body);
-            requests.add(recorded);
-            Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
+            RecordedRequest recorded = book.record(request);
+            Script script = book.take();
 
             String route = request.getMethod() + " " + recorded.path();
             if (!route.equals("POST /v1/messages") && !route.equals("GET /v1/models")) {
@@ -453,11 +398,6 @@ public final class AnthropicSimulator implements AutoCloseable {
         return list;
     }
 
-    /** A plausible token count: about four characters a token. */
-    private static int tokens(String text) {
-        return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
-    }
-
     /** The text of a content: a string, or its text blocks and the text of its tool results. */
     private static String textOf(JsonNode content) {
         if (content == null || content.isNull()) {
@@ -475,22 +415,6 @@ public final class AnthropicSimulator implements AutoCloseable {
             }
         }
         return text.toString();
-    }
-
-    /** Splits a text into {@code count} pieces, or into words (each with the spaces before it) when count is 0. */
-    private static List<String> pieces(String text, int count) {
-        if (text.isEmpty()) {
-            return List.of();
-        }
-        if (count <= 0) {
-            return List.of(text.split("(?<=\\S)(?=\\s)"));
-        }
-        int n = Math.min(count, text.length());
-        List<String> pieces = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            pieces.add(text.substring(i * text.length() / n, (i + 1) * text.length() / n));
-        }
-        return pieces;
     }
 
     /** One server-sent event: {@code event: <type>} and its JSON. */

@@ -5,37 +5,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Blocker;
-import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.portcullis.testkit.OpenAiSimulator.pieces;
-import static io.portcullis.testkit.OpenAiSimulator.tokens;
+import static io.portcullis.testkit.SimulatorServer.pieces;
+import static io.portcullis.testkit.SimulatorServer.tokens;
 
 /**
  * A stand-in for Google's Gemini API ({@code generativelanguage.googleapis.com/v1beta}) that speaks its wire format: a
@@ -81,42 +67,19 @@ public final class GeminiSimulator implements AutoCloseable {
             "temperature", "topP", "topK", "seed", "presencePenalty", "frequencyPenalty", "responseLogprobs",
             "logprobs", "enableEnhancedCivicAnswers", "speechConfig", "thinkingConfig", "mediaResolution");
 
-    private final Server server;
-    private final Queue<Script> nextScripts = new ConcurrentLinkedQueue<>();
-    private volatile Script standingScript = Script.echo();
+    private final SimulatorServer server;
+    private final ScriptBook<Script> book = new ScriptBook<>("Gemini", Script.echo());
     private volatile String requiredApiKey;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
 
     private GeminiSimulator() {
-        server = new Server(new VirtualThreadPool());
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                try {
-                    new Exchange(request, response).run();
-                    callback.succeeded();
-                } catch (Throwable failure) {
-                    callback.failed(failure);
-                }
-                return true;
-            }
-        });
+        server = new SimulatorServer("Gemini", () -> { },
+                (request, response, exchange) -> new Exchange(request, response, exchange).run());
     }
 
     /** Starts a simulator on {@code 127.0.0.1} and a free port. */
     public static GeminiSimulator start() {
-        GeminiSimulator simulator = new GeminiSimulator();
-        try {
-            simulator.server.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("the Gemini simulator could not start", e);
-        }
-        return simulator;
+        return new GeminiSimulator();
     }
 
     /** @return the base URL clients are configured with, {@code http://127.0.0.1:<port>/v1beta} */
@@ -126,18 +89,18 @@ public final class GeminiSimulator implements AutoCloseable {
 
     /** @return the port the simulator listens on */
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return server.port();
     }
 
     /** Scripts every following request, until {@link #reset()} or another call. */
     public GeminiSimulator script(Script script) {
-        standingScript = Objects.requireNonNull(script, "script");
+        book.script(script);
         return this;
     }
 
     /** Scripts the next request only; several calls script the next requests in order. */
     public GeminiSimulator scriptNext(Script script) {
-        nextScripts.add(Objects.requireNonNull(script, "script"));
+        book.scriptNext(script);
         return this;
     }
 
@@ -149,33 +112,24 @@ public final class GeminiSimulator implements AutoCloseable {
 
     /** Forgets scripts, recorded requests and the required key. */
     public GeminiSimulator reset() {
-        nextScripts.clear();
-        standingScript = Script.echo();
+        book.reset();
         requiredApiKey = null;
-        requests.clear();
         return this;
     }
 
     /** @return every request received so far, oldest first */
     public List<RecordedRequest> requests() {
-        return List.copyOf(requests);
+        return book.requests();
     }
 
     /** @return the latest request received */
     public RecordedRequest lastRequest() {
-        if (requests.isEmpty()) {
-            throw new IllegalStateException("the Gemini simulator has received no request");
-        }
-        return requests.get(requests.size() - 1);
+        return book.lastRequest();
     }
 
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException("the Gemini simulator did not stop cleanly", e);
-        }
+        server.stop();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -185,17 +139,17 @@ public final class GeminiSimulator implements AutoCloseable {
     private final class Exchange {
         private final Request request;
         private final Response response;
+        private final SimulatedExchange exchange;
 
-        Exchange(Request request, Response response) {
+        Exchange(Request request, Response response, SimulatedExchange exchange) {
             this.request = request;
             this.response = response;
+            this.exchange = exchange;
         }
 
         void run() throws Exception {
-            RecordedRequest recorded = RecordedRequest.of(request,
-                    Content.Source.asString(request, StandardCharsets.UTF_8));
-            requests.add(recorded);
-            Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
+            RecordedRequest recorded = book.record(request);
+            Script script = book.take();
             Map<String, String> query = queryOf(recorded.query());
 
             String key = recorded.header("x-goog-api-key") != null ? recorded.header("x-goog-api-key")
@@ -335,11 +289,8 @@ public final class GeminiSimulator implements AutoCloseable {
             headers.forEach(response.getHeaders()::put);
         }
 
-        private void write(String text, boolean last) throws IOException {
-            try (Blocker.Callback written = Blocker.callback()) {
-                response.write(last, BufferUtil.toBuffer(text, StandardCharsets.UTF_8), written);
-                written.block();
-            }
+        private void write(String text, boolean last) throws SimulatedExchange.Ended {
+            exchange.write(text, last);
         }
     }
 

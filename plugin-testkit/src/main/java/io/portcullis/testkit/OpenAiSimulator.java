@@ -7,24 +7,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.QuietException;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Blocker;
-import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
-import java.io.IOException;
-import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,21 +21,15 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static io.portcullis.testkit.SimulatorServer.pieces;
+import static io.portcullis.testkit.SimulatorServer.tokens;
 
 /**
  * A stand-in for OpenAI's API that speaks its wire format: a real Jetty server on {@code 127.0.0.1} and an ephemeral
@@ -92,45 +74,23 @@ public final class OpenAiSimulator implements AutoCloseable {
     private static final long MODELS_CREATED = 1_715_367_049L;
     private static final String SYSTEM_FINGERPRINT = "fp_simulator";
 
-    private final Server server;
-    private final Queue<Script> nextScripts = new ConcurrentLinkedQueue<>();
-    private volatile Script standingScript = Script.echo();
+    private final SimulatorServer server;
+    private final ScriptBook<Script> book = new ScriptBook<>("OpenAI", Script.echo());
     private volatile List<String> models = DEFAULT_MODELS;
     private volatile String requiredApiKey;
     private volatile Gate gate;
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final AtomicInteger closedEarly = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
-    private volatile boolean stopping;
 
     private OpenAiSimulator() {
-        server = new Server(new VirtualThreadPool());
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        // Long enough never to end a scripted hang by itself: only the client (or close()) ends it.
-        connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                serve(request, response, callback);
-                return true;
-            }
-        });
+        server = new SimulatorServer("OpenAI", closedEarly::incrementAndGet,
+                (request, response, exchange) -> new Exchange(request, response, exchange).run());
     }
 
     /** Starts a simulator on {@code 127.0.0.1} and a free port. */
     public static OpenAiSimulator start() {
-        OpenAiSimulator simulator = new OpenAiSimulator();
-        try {
-            simulator.server.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("the OpenAI simulator could not start", e);
-        }
-        return simulator;
+        return new OpenAiSimulator();
     }
 
     /** @return the base URL clients are configured with, {@code http://127.0.0.1:<port>/v1} */
@@ -140,18 +100,18 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     /** @return the port the simulator listens on */
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return server.port();
     }
 
     /** Scripts every following request, until {@link #reset()} or another call. */
     public OpenAiSimulator script(Script script) {
-        standingScript = Objects.requireNonNull(script, "script");
+        book.script(script);
         return this;
     }
 
     /** Scripts the next request only; several calls script the next requests in order. */
     public OpenAiSimulator scriptNext(Script script) {
-        nextScripts.add(Objects.requireNonNull(script, "script"));
+        book.scriptNext(script);
         return this;
     }
 
@@ -182,31 +142,26 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     /** Forgets scripts, recorded requests, counters, the required key and the gate; the models list stays. */
     public OpenAiSimulator reset() {
-        nextScripts.clear();
-        standingScript = Script.echo();
+        book.reset();
         requiredApiKey = null;
         gate = null;
-        requests.clear();
         closedEarly.set(0);
         return this;
     }
 
     /** @return every request received so far, oldest first */
     public List<RecordedRequest> requests() {
-        return List.copyOf(requests);
+        return book.requests();
     }
 
     /** @return the latest request received */
     public RecordedRequest lastRequest() {
-        if (requests.isEmpty()) {
-            throw new IllegalStateException("the OpenAI simulator has received no request");
-        }
-        return requests.get(requests.size() - 1);
+        return book.lastRequest();
     }
 
     /** @return the requests being answered right now, hanging ones included */
     public int inFlight() {
-        return inFlight.size();
+        return server.inFlight();
     }
 
     /** @return the event streams being written right now */
@@ -244,66 +199,30 @@ public final class OpenAiSimulator implements AutoCloseable {
     /** Stops the server; hanging requests end and their connections close. */
     @Override
     public void close() {
-        stopping = true;
-        inFlight.forEach(Exchange::release);
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException("the OpenAI simulator did not stop cleanly", e);
-        }
+        server.stop();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
     // Serving
 
-    private void serve(Request request, Response response, Callback callback) {
-        Exchange exchange = new Exchange(request, response);
-        inFlight.add(exchange);
-        try {
-            exchange.run();
-            callback.succeeded();
-        } catch (Throwable failure) {
-            // Failing the callback makes Jetty drop the connection: the right end for an abandoned or broken answer.
-            callback.failed(failure);
-        } finally {
-            inFlight.remove(exchange);
-        }
-    }
-
-    /**
-     * Thrown to end the handling of a request whose client went away, or that a fault ended. Quiet: Jetty logs it at
-     * debug level, as it is the expected end of such a request.
-     */
-    private static final class Ended extends Exception implements QuietException {
-        Ended(String why) {
-            super(why, null, false, false);
-        }
-    }
-
-    /** One request being answered. */
+    /** One request being answered: what OpenAI would answer; how it travels is {@link SimulatedExchange}'s. */
     private final class Exchange {
         private final Request request;
         private final Response response;
-        private final EndPoint endPoint;
-        /** Counted down when the client has gone (or the simulator stops): wakes up pauses and hangs. */
-        private final CountDownLatch gone = new CountDownLatch(1);
-        /** Set once the answer is complete or deliberately broken: a close after that is no early close. */
-        private final AtomicBoolean settled = new AtomicBoolean();
-        private boolean watching;
+        private final SimulatedExchange exchange;
         /** The gate this exchange's stream passes, or {@code null}. */
         private volatile Gate streamGate;
 
-        Exchange(Request request, Response response) {
+        Exchange(Request request, Response response, SimulatedExchange exchange) {
             this.request = request;
             this.response = response;
-            this.endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+            this.exchange = exchange;
+            exchange.onGone(this::wakeGate);
         }
 
         void run() throws Exception {
-            String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-            RecordedRequest recorded = RecordedRequest.of(request, body);
-            requests.add(recorded);
-            Script script = Optional.ofNullable(nextScripts.poll()).orElse(standingScript);
+            RecordedRequest recorded = book.record(request);
+            Script script = book.take();
 
             boolean azure = recorded.path().startsWith(AZURE_PREFIX);
             if (azure && requiredApiKey != null && !requiredApiKey.equals(recorded.header("api-key"))) {
@@ -331,10 +250,10 @@ public final class OpenAiSimulator implements AutoCloseable {
                 return;
             }
             if (script.fault() == Script.Fault.HANG) {
-                hangUntilGone();
+                exchange.hangUntilGone();
             }
             if (script.status() >= 400) {
-                pause(script.delay());
+                exchange.pause(script.delay());
                 sendError(script.status(), script.error(), script.headers());
                 return;
             }
@@ -367,7 +286,7 @@ public final class OpenAiSimulator implements AutoCloseable {
 
         private void stream(Completion completion, boolean includeUsage) throws Exception {
             Script script = completion.script();
-            watch();
+            exchange.watch();
             response.setStatus(200);
             response.getHeaders().put("Content-Type", "text/event-stream; charset=utf-8");
             response.getHeaders().put("Cache-Control", "no-cache");
@@ -384,7 +303,7 @@ public final class OpenAiSimulator implements AutoCloseable {
                     if (i > 0) {
                         passGate();
                     }
-                    pause(script.delay());
+                    exchange.pause(script.delay());
                     write(event(pieces.get(i)), false);
                 }
                 fault(script.fault());
@@ -392,7 +311,6 @@ public final class OpenAiSimulator implements AutoCloseable {
                 if (includeUsage) {
                     write(event(completion.usageChunk()), false);
                 }
-                settled.set(true);
                 write("data: [DONE]\n\n", true);
             } finally {
                 openStreams.decrementAndGet();
@@ -458,9 +376,9 @@ public final class OpenAiSimulator implements AutoCloseable {
         /** Sends a whole JSON answer; a mid-body fault sends half of it first. */
         private void answer(JsonNode answer, Script script) throws Exception {
             if (!script.delay().isZero() || script.fault() != Script.Fault.NONE) {
-                watch();
+                exchange.watch();
             }
-            pause(script.delay());
+            exchange.pause(script.delay());
             response.setStatus(200);
             response.getHeaders().put("Content-Type", "application/json");
             putCommonHeaders(script.headers());
@@ -469,7 +387,6 @@ public final class OpenAiSimulator implements AutoCloseable {
                 write(new String(bytes, 0, bytes.length / 2, StandardCharsets.UTF_8), false);
                 fault(script.fault());
             }
-            settled.set(true);
             write(new String(bytes, StandardCharsets.UTF_8), true);
         }
 
@@ -482,7 +399,6 @@ public final class OpenAiSimulator implements AutoCloseable {
             response.setStatus(status);
             response.getHeaders().put("Content-Type", "application/json");
             putCommonHeaders(headers);
-            settled.set(true);
             write(JSON.writeValueAsString(body), true);
         }
 
@@ -492,7 +408,6 @@ public final class OpenAiSimulator implements AutoCloseable {
             body.putObject("error").put("code", String.valueOf(status)).put("message", message);
             response.setStatus(status);
             response.getHeaders().put("Content-Type", "application/json");
-            settled.set(true);
             write(JSON.writeValueAsString(body), true);
         }
 
@@ -503,120 +418,34 @@ public final class OpenAiSimulator implements AutoCloseable {
             scripted.forEach(response.getHeaders()::put);
         }
 
-        private void write(String text, boolean last) throws Ended {
-            try (Blocker.Callback written = Blocker.callback()) {
-                response.write(last, BufferUtil.toBuffer(text, StandardCharsets.UTF_8), written);
-                written.block();
-            } catch (IOException e) {
-                clientGone();
-                throw new Ended("the client closed the connection");
-            }
+        private void write(String text, boolean last) throws SimulatedExchange.Ended {
+            exchange.write(text, last);
         }
 
-        // -- time, faults and the client going away -----------------------------------------------------------------
+        // -- faults and the gate ------------------------------------------------------------------------------------
 
-        private void pause(Duration delay) throws Ended {
-            try {
-                if (!delay.isZero() && gone.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
-                    throw new Ended("the client closed the connection");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Ended("interrupted");
-            }
-        }
-
-        private void passGate() throws Ended {
+        private void passGate() throws SimulatedExchange.Ended {
             Gate current = streamGate;
             if (current == null) {
                 return;
             }
             try {
-                if (!current.pass(gone)) {
-                    throw new Ended("the client closed the connection");
+                if (!current.pass(exchange)) {
+                    throw new SimulatedExchange.Ended("the client closed the connection");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new Ended("interrupted");
+                throw new SimulatedExchange.Ended("interrupted");
             }
         }
 
-        private void hangUntilGone() throws Ended {
-            watch();
-            try {
-                gone.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            throw new Ended("the client closed the connection");
-        }
-
-        private void fault(Script.Fault fault) throws Ended {
+        private void fault(Script.Fault fault) throws SimulatedExchange.Ended {
             switch (fault) {
-                case HANG_MID_BODY -> hangUntilGone();
-                case RESET_MID_BODY -> {
-                    settled.set(true);
-                    try {
-                        // Linger 0: close() sends a TCP reset instead of an orderly end of stream.
-                        if (endPoint.getTransport() instanceof SocketChannel channel) {
-                            channel.setOption(StandardSocketOptions.SO_LINGER, 0);
-                        }
-                    } catch (IOException e) {
-                        // The connection is already broken: as good as a reset.
-                    }
-                    endPoint.close();
-                    throw new Ended("the script reset the connection");
-                }
+                case HANG_MID_BODY -> exchange.hangUntilGone();
+                case RESET_MID_BODY -> exchange.reset();
                 default -> {
                 }
             }
-        }
-
-        /**
-         * Watches the connection for the client's end of stream while the answer takes its time. Jetty reads a
-         * connection only when the handler asks for the request's content, so a silent handler would otherwise not
-         * notice the client leaving until its next write. A watched answer closes its connection when it is done
-         * (Jetty cannot wait for the next request on a connection that is being watched).
-         */
-        private void watch() {
-            if (watching) {
-                return;
-            }
-            watching = true;
-            response.getHeaders().put("Connection", "close");
-            endPoint.tryFillInterested(new Callback() {
-                @Override
-                public void succeeded() {
-                    try {
-                        // A client waits for the answer before sending anything: bytes here are only an end of stream.
-                        if (endPoint.fill(BufferUtil.allocate(1)) < 0) {
-                            clientGone();
-                        } else {
-                            endPoint.tryFillInterested(this);
-                        }
-                    } catch (IOException e) {
-                        clientGone();
-                    }
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    clientGone();
-                }
-            });
-        }
-
-        private void clientGone() {
-            if (!stopping && settled.compareAndSet(false, true)) {
-                closedEarly.incrementAndGet();
-            }
-            gone.countDown();
-            wakeGate();
-        }
-
-        void release() {
-            gone.countDown();
-            wakeGate();
         }
 
         private void wakeGate() {
@@ -737,11 +566,6 @@ public final class OpenAiSimulator implements AutoCloseable {
         return Base64.getEncoder().encodeToString(bytes.array());
     }
 
-    /** A plausible token count: about four characters a token, as OpenAI's own rule of thumb says. */
-    static int tokens(String text) {
-        return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
-    }
-
     /** The text of a message's content: a string, or the text parts of an array. */
     private static String textOf(JsonNode content) {
         if (content == null || content.isNull()) {
@@ -753,22 +577,6 @@ public final class OpenAiSimulator implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         content.forEach(part -> text.append(part.path("text").asText("")));
         return text.toString();
-    }
-
-    /** Splits a text into {@code count} pieces, or into words (each with the spaces before it) when count is 0. */
-    static List<String> pieces(String text, int count) {
-        if (text.isEmpty()) {
-            return List.of();
-        }
-        if (count <= 0) {
-            return List.of(text.split("(?<=\\S)(?=\\s)"));
-        }
-        int n = Math.min(count, text.length());
-        List<String> pieces = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            pieces.add(text.substring(i * text.length() / n, (i + 1) * text.length() / n));
-        }
-        return pieces;
     }
 
     /** The answer to one chat completion request, whole or as chunks. */
@@ -976,13 +784,13 @@ public final class OpenAiSimulator implements AutoCloseable {
         }
 
         /** Waits for a permit; @return {@code false} when the client went away first */
-        synchronized boolean pass(CountDownLatch gone) throws InterruptedException {
+        synchronized boolean pass(SimulatedExchange exchange) throws InterruptedException {
             waiting++;
             try {
-                while (permits == 0 && gone.getCount() > 0) {
+                while (permits == 0 && !exchange.isGone()) {
                     wait();
                 }
-                if (gone.getCount() == 0) {
+                if (exchange.isGone()) {
                     return false;
                 }
                 if (permits != Integer.MAX_VALUE) {
@@ -996,42 +804,6 @@ public final class OpenAiSimulator implements AutoCloseable {
 
         synchronized void wake() {
             notifyAll();
-        }
-    }
-
-    /**
-     * One request as the simulator received it.
-     *
-     * @param method  the HTTP method
-     * @param path    the path, {@code /v1/chat/completions}
-     * @param query   the raw query string, or {@code null}
-     * @param headers the headers, names in lower case (the first value of a repeated header)
-     * @param rawBody the body as text, empty when there was none
-     * @param body    the body as JSON, or {@code null} when it is empty or not JSON
-     */
-    public record RecordedRequest(String method, String path, String query, Map<String, String> headers,
-                                  String rawBody, JsonNode body) {
-
-        public RecordedRequest {
-            headers = Map.copyOf(headers);
-        }
-
-        static RecordedRequest of(Request request, String rawBody) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            request.getHeaders().forEach(field -> headers.putIfAbsent(field.getLowerCaseName(), field.getValue()));
-            JsonNode body;
-            try {
-                body = rawBody.isEmpty() ? null : JSON.readTree(rawBody);
-            } catch (JsonProcessingException e) {
-                body = null;
-            }
-            return new RecordedRequest(request.getMethod(), request.getHttpURI().getPath(),
-                    request.getHttpURI().getQuery(), headers, rawBody, body);
-        }
-
-        /** @return the header's value, or {@code null}; the name in any case */
-        public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 

@@ -46,6 +46,7 @@ final class SimulatedExchange {
     /** Set once the answer is complete or deliberately broken: a close after that is no early close. */
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile boolean stopping;
+    private volatile Runnable onGone = () -> { };
     private boolean watching;
 
     /**
@@ -124,6 +125,17 @@ final class SimulatedExchange {
     void release() {
         stopping = true;
         gone.countDown();
+        onGone.run();
+    }
+
+    /** @return whether the client has gone (or the simulator stops) */
+    boolean isGone() {
+        return gone.getCount() == 0;
+    }
+
+    /** Also runs {@code action} when the client goes (or the simulator stops): to wake what else waits for it. */
+    void onGone(Runnable action) {
+        onGone = action;
     }
 
     /**
@@ -165,5 +177,6 @@ final class SimulatedExchange {
             onClosedEarly.run();
         }
         gone.countDown();
+        onGone.run();
     }
 }

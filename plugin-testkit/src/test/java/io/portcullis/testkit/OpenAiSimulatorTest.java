@@ -112,7 +112,7 @@ class OpenAiSimulatorTest {
         get("/models");
 
         assertThat(openai.requests()).hasSize(2);
-        OpenAiSimulator.RecordedRequest chat = openai.requests().get(0);
+        RecordedRequest chat = openai.requests().get(0);
         assertThat(chat.method()).isEqualTo("POST");
         assertThat(chat.path()).isEqualTo("/v1/chat/completions");
         assertThat(chat.query()).isEqualTo("api-version=1");

@@ -2,9 +2,13 @@ package io.portcullis.runtime.wire;
 
 import io.portcullis.api.error.GatewayException;
 import io.portcullis.api.model.ChatChunk;
+import io.portcullis.api.model.ChatRequest;
 import io.portcullis.api.model.ChatResponse;
 import io.portcullis.api.model.EmbeddingResponse;
 import io.portcullis.api.model.GatewayRequest;
+
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One client-facing wire format of the data plane, at one path: OpenAI's chat completions, OpenAI's embeddings,
@@ -61,6 +65,27 @@ public interface WireFormat {
         /** @return a new writer for a streamed answer to this request */
         default StreamEncoder stream() {
             throw new IllegalStateException(getClass().getSimpleName() + " does not stream");
+        }
+    }
+
+    /**
+     * A decoded chat request, whatever the format: what differs is how an answer is written, whole or streamed.
+     *
+     * @param request the canonical request
+     * @param encoder writes a complete answer as the format's JSON
+     * @param streams makes the writer of a new stream
+     */
+    record ChatDecoded(ChatRequest request, Function<ChatResponse, byte[]> encoder, Supplier<StreamEncoder> streams)
+            implements Decoded {
+
+        @Override
+        public byte[] encode(ChatResponse response) {
+            return encoder.apply(response);
+        }
+
+        @Override
+        public StreamEncoder stream() {
+            return streams.get();
         }
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.api.error.ErrorCode;
 import io.portcullis.api.error.GatewayException;
-import io.portcullis.api.model.ChatRequest;
 import io.portcullis.api.model.ChatResponse;
 import io.portcullis.api.model.Message;
 import io.portcullis.api.model.ToolCall;
@@ -37,23 +36,7 @@ public final class AnthropicMessagesFormat implements WireFormat {
 
     @Override
     public Decoded decode(byte[] body) {
-        ChatRequest request = decoder.decode(body);
-        return new Decoded() {
-            @Override
-            public ChatRequest request() {
-                return request;
-            }
-
-            @Override
-            public byte[] encode(ChatResponse response) {
-                return message(response);
-            }
-
-            @Override
-            public StreamEncoder stream() {
-                return new AnthropicStreamEncoder();
-            }
-        };
+        return new ChatDecoded(decoder.decode(body), AnthropicMessagesFormat::message, AnthropicStreamEncoder::new);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.portcullis.runtime.wire.openai;
 import io.portcullis.api.error.GatewayException;
 import io.portcullis.api.model.ChatChunk;
 import io.portcullis.api.model.ChatRequest;
-import io.portcullis.api.model.ChatResponse;
 import io.portcullis.runtime.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
@@ -36,22 +35,7 @@ public final class OpenAiChatFormat implements WireFormat {
     public Decoded decode(byte[] body) {
         ChatRequest request = codec.decodeChat(body);
         boolean includeUsage = OpenAiCodec.wantsStreamUsage(request);
-        return new Decoded() {
-            @Override
-            public ChatRequest request() {
-                return request;
-            }
-
-            @Override
-            public byte[] encode(ChatResponse response) {
-                return codec.encode(response);
-            }
-
-            @Override
-            public StreamEncoder stream() {
-                return new Events(codec, includeUsage);
-            }
-        };
+        return new ChatDecoded(request, codec::encode, () -> new Events(codec, includeUsage));
     }
 
     @Override

@@ -19,7 +19,7 @@ import io.portcullis.api.provider.Provider;
 import io.portcullis.runtime.services.JettyHttpTransport;
 import io.portcullis.testkit.AnthropicSimulator;
 import io.portcullis.testkit.AnthropicSimulator.Script;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
+import io.portcullis.testkit.RecordedRequest;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

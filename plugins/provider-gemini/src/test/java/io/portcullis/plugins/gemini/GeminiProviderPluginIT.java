@@ -17,7 +17,7 @@ import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import io.portcullis.api.provider.ProviderFactory;
 import io.portcullis.testkit.GeminiSimulator;
 import io.portcullis.testkit.GeminiSimulator.Script;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

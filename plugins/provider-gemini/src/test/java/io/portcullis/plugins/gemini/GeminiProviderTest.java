@@ -21,7 +21,7 @@ import io.portcullis.runtime.services.JettyHttpTransport;
 import io.portcullis.testkit.GeminiSimulator;
 import io.portcullis.testkit.GeminiSimulator.Script;
 import io.portcullis.testkit.OpenAiSimulator;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
+import io.portcullis.testkit.RecordedRequest;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -7,7 +7,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.portcullis.testkit.OpenAiSimulator;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -20,7 +20,7 @@ import io.portcullis.api.provider.ChunkStream;
 import io.portcullis.api.provider.Provider;
 import io.portcullis.runtime.services.JettyHttpTransport;
 import io.portcullis.testkit.OpenAiSimulator;
-import io.portcullis.testkit.OpenAiSimulator.RecordedRequest;
+import io.portcullis.testkit.RecordedRequest;
 import io.portcullis.testkit.OpenAiSimulator.Script;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
