@@ -84,6 +84,92 @@ class ClusterServicesTest {
         assertThat(refused.resetAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1));
     }
 
+    /** @return a fresh bucket key whose bucket (with {@code limit}) lives on {@code owner}, not where it is asked from */
+    private static String keyOwnedBy(ClusterMember owner, String prefix, RateLimiter.Limit limit) {
+        while (true) {
+            String key = prefix + UUID.randomUUID();
+            if (owner.hazelcast().getPartitionService().getPartition(BucketRateLimiter.id(key, limit)).getOwner()
+                    .localMember()) {
+                return key;
+            }
+        }
+    }
+
+    @Test
+    void several_buckets_on_other_members_are_taken_together_or_not_at_all() {
+        RateLimiter limiter = new BucketRateLimiter(MEMBERS.get(0).hazelcast());
+        RateLimiter other = new BucketRateLimiter(MEMBERS.get(2).hazelcast());
+        RateLimiter.Limit requests = RateLimiter.Limit.perMinute(10);
+        RateLimiter.Limit tokens = RateLimiter.Limit.perMinute(100);
+        String requestsKey = keyOwnedBy(MEMBERS.get(1), "test:all:rpm:", requests);
+        String tokensKey = keyOwnedBy(MEMBERS.get(2), "test:all:tpm:", tokens);
+
+        RateLimiter.Decisions granted = limiter.tryConsumeAll(List.of(new RateLimiter.Take(requestsKey, 1, requests),
+                new RateLimiter.Take(tokensKey, 70, tokens)));
+        assertThat(granted.allowed()).isTrue();
+        assertThat(granted.limiting()).isEmpty();
+        assertThat(granted.get(0).remaining()).isEqualTo(9);
+        assertThat(granted.get(1).remaining()).isBetween(30L, 31L);
+
+        // The tokens are short: the request taken in the same call is given back before the call returns.
+        RateLimiter.Decisions refused = limiter.tryConsumeAll(List.of(new RateLimiter.Take(requestsKey, 1, requests),
+                new RateLimiter.Take(tokensKey, 70, tokens)));
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.limiting()).contains(1);
+        assertThat(refused.get(1).retryAfter()).isPositive();
+        assertThat(refused.get(0).allowed()).isTrue();
+        assertThat(refused.get(0).remaining()).isEqualTo(9);
+        assertThat(other.adjust(requestsKey, 0, requests)).isEqualTo(9);
+        assertThat(other.adjust(tokensKey, 0, tokens)).isBetween(30L, 31L);
+    }
+
+    @Test
+    void all_or_nothing_checks_from_every_node_at_once_admit_exactly_what_the_tighter_budget_allows() throws Exception {
+        List<RateLimiter> limiters = MEMBERS.stream().map(m -> (RateLimiter) new BucketRateLimiter(m.hazelcast())).toList();
+        // Each call takes a request and 10 tokens: the requests allow 30, the tokens (95) only 9. The requests leave
+        // room for every call in flight (12) on top of the admitted ones, so only the tokens ever refuse.
+        RateLimiter.Limit requests = RateLimiter.Limit.perMinute(30);
+        RateLimiter.Limit tokens = new RateLimiter.Limit(95, Duration.ofHours(1));
+        String requestsKey = keyOwnedBy(MEMBERS.get(1), "test:exact:rpm:", requests);
+        String tokensKey = keyOwnedBy(MEMBERS.get(2), "test:exact:tpm:", tokens);
+        List<RateLimiter.Take> takes = List.of(new RateLimiter.Take(requestsKey, 1, requests),
+                new RateLimiter.Take(tokensKey, 10, tokens));
+        AtomicInteger admitted = new AtomicInteger();
+        List<Callable<Void>> calls = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            RateLimiter limiter = limiters.get(i % limiters.size());
+            calls.add(() -> {
+                if (limiter.tryConsumeAll(takes).allowed()) {
+                    admitted.incrementAndGet();
+                }
+                return null;
+            });
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(12)) {
+            for (Future<Void> call : pool.invokeAll(calls)) {
+                call.get();
+            }
+        }
+
+        assertThat(admitted).hasValue(9);
+        // Every refused call gave its request back: exactly the admitted ones are spent (give or take the refill of
+        // a request every two seconds while the test ran).
+        assertThat(limiters.get(0).adjust(requestsKey, 0, requests)).isBetween(30L - 9, 30L - 9 + 2);
+        assertThat(limiters.get(1).adjust(tokensKey, 0, tokens)).isBetween(5L, 5L + 1);
+    }
+
+    @Test
+    void a_correction_sent_without_waiting_reaches_the_bucket() throws Exception {
+        RateLimiter a = new BucketRateLimiter(MEMBERS.get(0).hazelcast());
+        RateLimiter.Limit limit = new RateLimiter.Limit(1000, Duration.ofHours(1));
+        String key = keyOwnedBy(MEMBERS.get(1), "test:later:", limit);
+        assertThat(a.tryConsume(key, 600, limit).allowed()).isTrue();
+
+        assertThat(a.adjustLater(key, 300, limit).toCompletableFuture().get()).isEqualTo(100L);
+        assertThat(a.adjustLater(key, -150, limit).toCompletableFuture().get()).isEqualTo(250L);
+        assertThat(new BucketRateLimiter(MEMBERS.get(2).hazelcast()).adjust(key, 0, limit)).isEqualTo(250L);
+    }
+
     @Test
     void tokens_are_taken_by_amount_and_adjusted_afterwards() {
         RateLimiter a = new BucketRateLimiter(MEMBERS.get(0).hazelcast());

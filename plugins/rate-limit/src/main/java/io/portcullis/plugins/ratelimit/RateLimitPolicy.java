@@ -13,8 +13,11 @@ import io.portcullis.api.policy.Reply;
 import io.portcullis.api.service.RateLimiter;
 import io.portcullis.api.service.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -22,8 +25,9 @@ import java.util.stream.Collectors;
  * with the usage the upstream reports (for a stream, from its final chunk) once the reply ends.
  *
  * <p>The estimate is the prompt as the {@link Tokenizer} counts it plus the completion's ceiling
- * ({@code max_completion_tokens} or {@code max_tokens}) when the client set one, as OpenAI counts it. Each check is one
- * call to the cluster's {@link RateLimiter}: one network round trip at most.
+ * ({@code max_completion_tokens} or {@code max_tokens}) when the client set one, as OpenAI counts it. The request and
+ * its tokens are checked in one {@link RateLimiter#tryConsumeAll} call (one network round trip at most), and the
+ * correction after the answer is sent without waiting ({@link RateLimiter#adjustLater}).
  */
 final class RateLimitPolicy implements Policy {
 
@@ -49,35 +53,34 @@ final class RateLimitPolicy implements Policy {
             return chain.proceed(exchange);
         }
         String bucket = bucket(exchange);
-        Map<String, String> headers = new LinkedHashMap<>();
-
-        String requestsKey = "rate-limit:requests:" + bucket;
-        RateLimiter.Limit requestsLimit = rpm == null ? null : RateLimiter.Limit.perMinute(rpm);
-        if (rpm != null) {
-            RateLimiter.Decision decision = limiter.tryConsume(requestsKey, 1, requestsLimit);
-            headers.putAll(RateLimitHeaders.of(REQUESTS, rpm, decision));
-            if (!decision.allowed()) {
-                throw tooMany("requests per minute", rpm, decision, headers);
-            }
+        RateLimiter.Limit tokensLimit = tpm == null ? null : RateLimiter.Limit.perMinute(tpm);
+        String tokensKey = "rate-limit:tokens:" + bucket;
+        long estimate = Math.max(1, estimate(exchange.request()));
+        if (tpm != null && estimate > tpm) {
+            throw new GatewayException(ErrorCode.INVALID_REQUEST, "Request too large: it needs about " + estimate
+                    + " tokens (prompt and max_tokens), more than the limit of " + tpm
+                    + " tokens per minute. Shorten the prompt or lower max_tokens.");
         }
 
-        String tokensKey = "rate-limit:tokens:" + bucket;
-        RateLimiter.Limit tokensLimit = tpm == null ? null : RateLimiter.Limit.perMinute(tpm);
-        long estimate = Math.max(1, estimate(exchange.request()));
+        // The request and its tokens in one call, all or nothing: one round trip, and a request refused for its
+        // tokens does not count against the request budget.
+        List<Check> checks = new ArrayList<>(2);
+        if (rpm != null) {
+            checks.add(new Check(REQUESTS, rpm,
+                    new RateLimiter.Take("rate-limit:requests:" + bucket, 1, RateLimiter.Limit.perMinute(rpm))));
+        }
         if (tpm != null) {
-            if (estimate > tpm) {
-                giveBack(requestsKey, requestsLimit);
-                throw new GatewayException(ErrorCode.INVALID_REQUEST, "Request too large: it needs about " + estimate
-                        + " tokens (prompt and max_tokens), more than the limit of " + tpm
-                        + " tokens per minute. Shorten the prompt or lower max_tokens.");
-            }
-            RateLimiter.Decision decision = limiter.tryConsume(tokensKey, estimate, tokensLimit);
-            headers.putAll(RateLimitHeaders.of(TOKENS, tpm, decision));
-            if (!decision.allowed()) {
-                // The request was not made: it must not count against the request budget either.
-                giveBack(requestsKey, requestsLimit);
-                throw tooMany("tokens per minute", tpm, decision, headers);
-            }
+            checks.add(new Check(TOKENS, tpm, new RateLimiter.Take(tokensKey, estimate, tokensLimit)));
+        }
+        RateLimiter.Decisions decisions = limiter.tryConsumeAll(checks.stream().map(Check::take).toList());
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i < checks.size(); i++) {
+            headers.putAll(RateLimitHeaders.of(checks.get(i).kind(), checks.get(i).limit(), decisions.get(i)));
+        }
+        Optional<Integer> limiting = decisions.limiting();
+        if (limiting.isPresent()) {
+            Check check = checks.get(limiting.get());
+            throw tooMany(check.kind() + " per minute", check.limit(), decisions.get(limiting.get()), headers);
         }
 
         Reply reply;
@@ -86,7 +89,7 @@ final class RateLimitPolicy implements Policy {
         } catch (RuntimeException e) {
             // Nothing was generated: the tokens were never used.
             if (tokensLimit != null) {
-                limiter.adjust(tokensKey, -estimate, tokensLimit);
+                limiter.adjustLater(tokensKey, -estimate, tokensLimit);
             }
             throw e;
         }
@@ -95,7 +98,8 @@ final class RateLimitPolicy implements Policy {
                 if (done.usage() != null) {
                     long delta = done.usage().totalTokens() - estimate;
                     if (delta != 0) {
-                        limiter.adjust(tokensKey, delta, tokensLimit);
+                        // Not awaited: the correction must not delay the end of the answer.
+                        limiter.adjustLater(tokensKey, delta, tokensLimit);
                     }
                 }
             });
@@ -104,12 +108,6 @@ final class RateLimitPolicy implements Policy {
             reply = reply.withHeader(header.getKey(), header.getValue());
         }
         return reply;
-    }
-
-    private void giveBack(String requestsKey, RateLimiter.Limit requestsLimit) {
-        if (requestsLimit != null) {
-            limiter.adjust(requestsKey, -1, requestsLimit);
-        }
     }
 
     /** @return the key's own budget when buckets are per key and it has one, else the configured one */
@@ -136,6 +134,10 @@ final class RateLimitPolicy implements Policy {
             return embeddings.input().stream().mapToLong(text -> tokenizer.count(request.model(), text)).sum();
         }
         return 0;
+    }
+
+    /** One budget the request is checked against: what it counts, its per-minute limit, and what it takes. */
+    private record Check(String kind, long limit, RateLimiter.Take take) {
     }
 
     private static GatewayException tooMany(String what, long limit, RateLimiter.Decision decision,

@@ -168,6 +168,34 @@ class RateLimitPolicyTest {
     }
 
     @Test
+    void the_request_and_its_tokens_are_checked_in_one_call_and_the_correction_is_not_awaited() {
+        RateLimitPolicy policy = policy(10L, 1000L);
+
+        policy.apply(chat(key("alice", null, null, null), "mock", 100), answering(Usage.of(15, 40)));
+
+        assertThat(limiter.calls).containsExactly("tryConsumeAll", "adjustLater");
+        assertThat(limiter.holding("rate-limit:requests:key=alice", RateLimiter.Limit.perMinute(10))).isEqualTo(9);
+        assertThat(limiter.holding("rate-limit:tokens:key=alice", RateLimiter.Limit.perMinute(1000)))
+                .isEqualTo(1000 - 55);
+    }
+
+    @Test
+    void a_request_refused_for_requests_takes_no_tokens_and_reports_both_budgets() {
+        RateLimitPolicy policy = policy(1L, 1000L);
+        Principal alice = key("alice", null, null, null);
+        policy.apply(chat(alice, "mock", null), answering(Usage.of(15, 0)));
+
+        GatewayException e = catchThrowableOfType(GatewayException.class,
+                () -> policy.apply(chat(alice, "mock", null), answering(null)));
+
+        assertThat(e.getMessage()).contains("1 requests per minute");
+        assertThat(e.headers()).containsEntry("x-ratelimit-remaining-requests", "0")
+                .containsEntry("x-ratelimit-remaining-tokens", String.valueOf(1000 - 15));
+        assertThat(limiter.holding("rate-limit:tokens:key=alice", RateLimiter.Limit.perMinute(1000)))
+                .isEqualTo(1000 - 15);
+    }
+
+    @Test
     void a_request_larger_than_the_whole_token_budget_gets_400_instead_of_a_retry_that_could_never_work() {
         GatewayException e = catchThrowableOfType(GatewayException.class, () -> policy(null, 100L)
                 .apply(chat(key("alice", null, null, null), "mock", 500), answering(null)));
