@@ -9,10 +9,12 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Blocker;
 
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -24,6 +26,8 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@link HttpTransport} on Jetty's {@link HttpClient}: the request's {@code readTimeout} becomes Jetty's idle
@@ -70,11 +75,11 @@ public final class JettyHttpTransport implements HttpTransport {
     public UpstreamResponse send(UpstreamRequest upstream) {
         Call call = begin(upstream);
         Request request = newRequest(upstream, call);
-        InputStreamResponseListener listener = new InputStreamResponseListener();
+        HeadersListener listener = new HeadersListener();
         request.send(listener);
         try {
-            Response response = awaitHeaders(listener, call);
-            return new JettyUpstreamResponse(call, request, response, listener.getInputStream());
+            Arrived arrived = awaitHeaders(listener, call);
+            return new JettyUpstreamResponse(call, request, arrived.response(), arrived.body());
         } catch (InterruptedException e) {
             throw interrupted(request, call, e);
         } catch (TimeoutException e) {
@@ -154,13 +159,43 @@ public final class JettyHttpTransport implements HttpTransport {
         return null;
     }
 
-    private static Response awaitHeaders(InputStreamResponseListener listener, Call call)
+    private static Arrived awaitHeaders(HeadersListener listener, Call call)
             throws InterruptedException, TimeoutException, ExecutionException {
         if (call.request.deadline() == null) {
             // No deadline: Jetty's idle timeout, if any, is what ends a silent upstream.
-            return listener.get(Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+            return listener.arrived.get();
         }
-        return listener.get(call.remaining().plus(HEADERS_WAIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+        return listener.arrived.get(call.remaining().plus(HEADERS_WAIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A response whose headers have arrived, and its body as Jetty hands it over: read on demand. */
+    private record Arrived(Response response, Content.Source body) {
+    }
+
+    /**
+     * Completes {@link #arrived} when the headers are there (or the exchange failed before them). The body is left
+     * as Jetty's {@link Content.Source}: unlike a listener that queues chunks, it can be asked, without blocking,
+     * whether the rest of the body (its end above all) has already arrived, which is what lets {@link BodyStream}
+     * give a connection back to the pool.
+     */
+    private static final class HeadersListener implements Response.ContentSourceListener, Response.CompleteListener {
+
+        final CompletableFuture<Arrived> arrived = new CompletableFuture<>();
+
+        @Override
+        public void onContentSource(Response response, Content.Source body) {
+            arrived.complete(new Arrived(response, body));
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            // A no-op once the headers have arrived: failures after that reach the body's reader.
+            if (result.isFailed()) {
+                arrived.completeExceptionally(result.getFailure());
+            } else {
+                arrived.completeExceptionally(new IOException("the upstream's answer had no body"));
+            }
+        }
     }
 
     /** One call: its request, and what its failures are reported as. */
@@ -270,7 +305,6 @@ public final class JettyHttpTransport implements HttpTransport {
     private static final class JettyUpstreamResponse implements UpstreamResponse {
 
         private final Call call;
-        private final Request request;
         private final Response response;
         private final InputStream body;
         private final AtomicBoolean closed = new AtomicBoolean();
@@ -282,11 +316,11 @@ public final class JettyHttpTransport implements HttpTransport {
          */
         private static final RuntimeException CLOSED_BY_CALLER = new ClosedByCaller();
 
-        JettyUpstreamResponse(Call call, Request request, Response response, InputStream content) {
+        JettyUpstreamResponse(Call call, Request request, Response response, Content.Source content) {
             this.call = call;
-            this.request = request;
             this.response = response;
-            this.body = new TimeoutReportingStream(content, call);
+            this.body = new TimeoutReportingStream(new BodyStream(content, () -> request.abort(CLOSED_BY_CALLER)),
+                    call);
         }
 
         @Override
@@ -322,15 +356,157 @@ public final class JettyHttpTransport implements HttpTransport {
             if (!closed.compareAndSet(false, true)) {
                 return;
             }
-            // The input stream alone aborts only when the next chunk arrives; an upstream that is silent (a model
-            // still thinking) would keep the connection. Aborting closes it now, and is a no-op when the response
-            // has already been read to its end.
-            request.abort(CLOSED_BY_CALLER);
             try {
                 body.close();
             } catch (IOException ignored) {
-                // Jetty's stream only releases its queued chunks on close; the exchange is already aborted.
+                // The body's close does not fail: it gives the connection back or aborts the exchange.
             }
+        }
+    }
+
+    /**
+     * The body of a streamed answer, read from Jetty's {@link Content.Source} as it arrives.
+     *
+     * <p>Closing decides the connection's fate. A provider closes its stream as soon as it has read the terminal
+     * event ({@code data: [DONE]}, {@code message_stop}), when the chunked body's terminator has usually arrived
+     * too but nobody has read it: the exchange is not complete, and aborting it would cost a new connection (and TLS
+     * handshake) per stream. So close first reads, without blocking, what has already arrived: when that reaches the
+     * body's end, Jetty completes the exchange and pools the connection. Otherwise the stream was abandoned before
+     * its end (client gone, policy, failover) and the exchange is aborted at once, which closes the connection even
+     * when the upstream is silent; a half-read connection is never reused. Only arrived bytes are read, at most
+     * {@link #DRAIN_LIMIT}: close never waits on the upstream.
+     *
+     * <p>Thread-safe as the data plane needs it: one thread reads, and any thread may close (Jetty's when the client
+     * goes). A close that finds the reader waiting for more knows the end has not arrived: it aborts, which wakes the
+     * reader with a failure.
+     */
+    private static final class BodyStream extends InputStream {
+
+        /** How much already-arrived body close reads looking for the end before it gives up and aborts. */
+        private static final int DRAIN_LIMIT = 64 * 1024;
+
+        private final Content.Source source;
+        private final Runnable abort;
+        /** Held by the reader, also while it waits for content; close reads the source only when it can take it. */
+        private final ReentrantLock reading = new ReentrantLock();
+        private final Blocker.Shared blocker = new Blocker.Shared();
+        /** The chunk being read; guarded by {@link #reading}. */
+        private Content.Chunk chunk;
+        private volatile boolean closed;
+
+        BodyStream(Content.Source source, Runnable abort) {
+            this.source = source;
+            this.abort = abort;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int read = read(one, 0, 1);
+            return read < 0 ? read : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            Objects.checkFromIndexSize(offset, length, buffer.length);
+            if (length == 0) {
+                return 0;
+            }
+            reading.lock();
+            try {
+                while (true) {
+                    if (closed) {
+                        throw new AsynchronousCloseException();
+                    }
+                    if (chunk == null) {
+                        chunk = source.read();
+                        if (chunk == null) {
+                            awaitContent();
+                            continue;
+                        }
+                    }
+                    if (Content.Chunk.isFailure(chunk)) {
+                        throw new IOException(chunk.getFailure());
+                    }
+                    ByteBuffer bytes = chunk.getByteBuffer();
+                    if (bytes.hasRemaining()) {
+                        int read = Math.min(length, bytes.remaining());
+                        bytes.get(buffer, offset, read);
+                        if (!bytes.hasRemaining()) {
+                            release();
+                        }
+                        return read;
+                    }
+                    if (chunk.isLast()) {
+                        return -1;
+                    }
+                    release();
+                }
+            } finally {
+                reading.unlock();
+            }
+        }
+
+        private void awaitContent() throws IOException {
+            try (Blocker.Runnable demanded = blocker.runnable()) {
+                source.demand(demanded);
+                demanded.block();
+            }
+        }
+
+        /** Releases the chunk read to its end; a last one leaves {@link Content.Chunk#EOF} behind. */
+        private void release() {
+            boolean last = chunk.isLast();
+            chunk.release();
+            chunk = last ? Content.Chunk.EOF : null;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            boolean ended = drainedToEnd();
+            if (reading.tryLock()) {
+                try {
+                    ended = drainedToEnd();
+                } finally {
+                    reading.unlock();
+                }
+            }
+            if (!ended) {
+                abort.run();
+            }
+        }
+
+        /** Reads and drops what has already arrived; true when that reaches the body's end (or its failure). */
+        private boolean drainedToEnd() {
+            if (chunk != null) {
+                if (Content.Chunk.isFailure(chunk)) {
+                    return chunk.isLast();
+                }
+                release();
+                if (chunk == Content.Chunk.EOF) {
+                    return true;
+                }
+            }
+            long drained = 0;
+            while (drained <= DRAIN_LIMIT) {
+                Content.Chunk next = source.read();
+                if (next == null) {
+                    return false;
+                }
+                if (Content.Chunk.isFailure(next)) {
+                    chunk = next;
+                    return next.isLast();
+                }
+                drained += next.remaining();
+                boolean last = next.isLast();
+                next.release();
+                if (last) {
+                    chunk = Content.Chunk.EOF;
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -495,6 +495,120 @@ class JettyHttpTransportTest {
         }
     }
 
+    /** A chunked SSE answer's head, then each event as one chunk: what OpenAI-style upstreams send. */
+    private static String sseHead() {
+        return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    }
+
+    private static String chunk(String data) {
+        return Integer.toHexString(data.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + data + "\r\n";
+    }
+
+    /**
+     * A raw-socket upstream that answers every request of every connection with {@code answer} and counts the
+     * connections it accepts; {@code answer} may also hold the rest of a body back until the client closes.
+     */
+    private static final class RawUpstream implements AutoCloseable {
+
+        @FunctionalInterface
+        interface Answer {
+            /** @return whether the connection may carry a next request */
+            boolean write(Socket socket) throws IOException;
+        }
+
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+        /** Completed with what a connection's read returned after its answer was held back (-1: client closed). */
+        final CompletableFuture<Integer> readWhileHolding = new CompletableFuture<>();
+
+        RawUpstream(Answer answer) throws IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        accepted.add(socket);
+                        Thread.ofVirtual().start(() -> serve(socket, answer));
+                    } catch (IOException closing) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void serve(Socket socket, Answer answer) {
+            try (socket) {
+                InputStream in = socket.getInputStream();
+                while (true) {
+                    skipRequestHead(in);
+                    if (!answer.write(socket)) {
+                        readWhileHolding.complete(in.read());
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // The client closed the connection between two requests: the end of this connection.
+            }
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/chat/completions");
+        }
+
+        int connections() {
+            return accepted.size();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void a_stream_closed_right_after_its_last_event_gives_its_connection_back_for_the_next_stream() throws Exception {
+        String events = "data: 1\n\n" + "data: [DONE]\n\n";
+        // The last event and the chunked body's terminator in one write, as a server ending its body does: the
+        // terminator has arrived but is unread when the provider closes the stream after [DONE].
+        try (RawUpstream upstream = new RawUpstream(socket -> {
+            socket.getOutputStream().write((sseHead() + chunk("data: 1\n\n") + chunk("data: [DONE]\n\n")
+                    + "0\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            return true;
+        })) {
+            for (int i = 0; i < 3; i++) {
+                try (UpstreamResponse response = transport.send(get(upstream.uri(), LONG, LONG))) {
+                    byte[] read = response.body().readNBytes(events.length());
+                    assertThat(new String(read, StandardCharsets.UTF_8)).isEqualTo(events);
+                }
+            }
+
+            assertThat(upstream.connections()).as("three streams, one connection").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void a_stream_closed_before_its_end_while_the_upstream_holds_the_rest_is_not_reused() throws Exception {
+        try (RawUpstream upstream = new RawUpstream(socket -> {
+            socket.getOutputStream().write((sseHead() + chunk("data: 1\n\n")).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            return false;
+        })) {
+            UpstreamResponse first = transport.send(get(upstream.uri(), LONG, LONG));
+            assertThat(first.body().readNBytes(9)).hasSize(9);
+
+            first.close();
+
+            assertThat(upstream.readWhileHolding.get(10, TimeUnit.SECONDS)).as("the client closed the connection")
+                    .isEqualTo(-1);
+            try (UpstreamResponse second = transport.send(get(upstream.uri(), LONG, LONG))) {
+                assertThat(second.body().readNBytes(9)).hasSize(9);
+            }
+            assertThat(upstream.connections()).as("the half-read connection is not reused").isEqualTo(2);
+        }
+    }
+
     private static void skipRequestHead(InputStream in) throws IOException {
         int matched = 0;
         byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
