@@ -159,6 +159,14 @@ public final class OpenAiSimulator implements AutoCloseable {
         return book.lastRequest();
     }
 
+    /**
+     * @return how many connections clients have opened to the simulator so far, never reset: a client that keeps its
+     *         connections alive opens one for many sequential requests, streams included
+     */
+    public int connectionsOpened() {
+        return server.connectionsOpened();
+    }
+
     /** @return the requests being answered right now, hanging ones included */
     public int inFlight() {
         return server.inFlight();

@@ -1,12 +1,12 @@
 package io.portcullis.testkit;
 
+import io.portcullis.runtime.http.ClientDeparture;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -38,6 +38,7 @@ final class SimulatedExchange {
         }
     }
 
+    private final Request request;
     private final Response response;
     private final EndPoint endPoint;
     private final Runnable onClosedEarly;
@@ -47,7 +48,8 @@ final class SimulatedExchange {
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile boolean stopping;
     private volatile Runnable onGone = () -> { };
-    private boolean watching;
+    /** The watch for the client's departure, once started; stopped before the last write. */
+    private ClientDeparture.Watch watch;
 
     /**
      * @param request       the request being answered
@@ -55,6 +57,7 @@ final class SimulatedExchange {
      * @param onClosedEarly called once if the client closes the connection before the answer is settled
      */
     SimulatedExchange(Request request, Response response, Runnable onClosedEarly) {
+        this.request = request;
         this.response = response;
         this.endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         this.onClosedEarly = onClosedEarly;
@@ -65,10 +68,16 @@ final class SimulatedExchange {
         settled.set(true);
     }
 
-    /** Writes a piece of the answer and waits until it is sent; the last piece completes the response. */
+    /**
+     * Writes a piece of the answer and waits until it is sent; the last piece completes the response, and the
+     * connection stays open for the client's next request.
+     */
     void write(String text, boolean last) throws Ended {
+        boolean reusable = true;
         if (last) {
             settle();
+            // Before the last write: once the client has its answer it may send its next request at once.
+            reusable = stopWatching();
         }
         try (Blocker.Callback written = Blocker.callback()) {
             response.write(last, BufferUtil.toBuffer(text, StandardCharsets.UTF_8), written);
@@ -76,6 +85,9 @@ final class SimulatedExchange {
         } catch (IOException e) {
             clientGone();
             throw new Ended("the client closed the connection");
+        }
+        if (!reusable) {
+            throw new Ended("the watch read the client's next request: the connection closes");
         }
     }
 
@@ -141,35 +153,22 @@ final class SimulatedExchange {
     /**
      * Watches the connection for the client's end of stream while the answer takes its time. Jetty reads a
      * connection only when the handler asks for the request's content, so a silent handler would otherwise not
-     * notice the client leaving until its next write. A watched answer closes its connection when it is done
-     * (Jetty cannot wait for the next request on a connection that is being watched).
+     * notice the client leaving until its next write. The gateway's own watch, stopped before the last write, so
+     * that the connection can carry the client's next request.
      */
     void watch() {
-        if (watching) {
-            return;
+        if (watch == null) {
+            watch = ClientDeparture.watch(request, this::clientGone);
         }
-        watching = true;
-        response.getHeaders().put("Connection", "close");
-        endPoint.tryFillInterested(new Callback() {
-            @Override
-            public void succeeded() {
-                try {
-                    // A client waits for the answer before sending anything: bytes here are only an end of stream.
-                    if (endPoint.fill(BufferUtil.allocate(1)) < 0) {
-                        clientGone();
-                    } else {
-                        endPoint.tryFillInterested(this);
-                    }
-                } catch (IOException e) {
-                    clientGone();
-                }
-            }
+    }
 
-            @Override
-            public void failed(Throwable x) {
-                clientGone();
-            }
-        });
+    /**
+     * Stops the watch, if any; the response must not complete while it runs.
+     *
+     * @return false when the connection must close after this answer (the watch read the client's next request)
+     */
+    boolean stopWatching() {
+        return watch == null || watch.stop();
     }
 
     private void clientGone() {

@@ -1,5 +1,6 @@
 package io.portcullis.testkit;
 
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Jetty side every simulator shares: a server on {@code 127.0.0.1} and an ephemeral port, each request on its own
@@ -30,6 +32,7 @@ final class SimulatorServer {
     private final String name;
     private final Server server;
     private final Set<SimulatedExchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connectionsOpened = new AtomicInteger();
 
     /**
      * Starts a server.
@@ -46,6 +49,12 @@ final class SimulatorServer {
         connector.setPort(0);
         // Long enough never to end a scripted hang by itself: only the client (or close()) ends it.
         connector.setIdleTimeout(Duration.ofMinutes(10).toMillis());
+        connector.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                connectionsOpened.incrementAndGet();
+            }
+        });
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override
@@ -54,7 +63,11 @@ final class SimulatorServer {
                 inFlight.add(exchange);
                 try {
                     answerer.answer(request, response, exchange);
-                    callback.succeeded();
+                    if (exchange.stopWatching()) {
+                        callback.succeeded();
+                    } else {
+                        callback.failed(new SimulatedExchange.Ended("the watch read the client's next request"));
+                    }
                 } catch (Throwable failure) {
                     // Failing the callback makes Jetty drop the connection: the right end for an abandoned or broken
                     // answer.
@@ -75,6 +88,11 @@ final class SimulatorServer {
     /** @return the port the server listens on */
     int port() {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    /** @return how many connections clients have opened so far: how a test sees that a client reuses them */
+    int connectionsOpened() {
+        return connectionsOpened.get();
     }
 
     /** @return the requests being answered right now, hanging ones included */

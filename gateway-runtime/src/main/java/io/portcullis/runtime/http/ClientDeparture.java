@@ -1,10 +1,9 @@
 package io.portcullis.runtime.http;
 
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
@@ -17,11 +16,33 @@ import java.nio.ByteBuffer;
  * <p>Jetty reads an HTTP/1 connection only when a handler asks for the request's content. A handler blocked on the
  * upstream (a model that thinks before its first token, or between two) would learn that its client left only at its
  * next write, and the upstream would go on generating, and billing, for no one. The watch asks Jetty to report the
- * connection's next input instead: a client waiting for its answer sends nothing, so input can only be its end of
- * stream. A watched connection cannot be read for a next request, so the response asks to close it
- * ({@code Connection: close}); HTTP/2 and later report a client's reset by themselves and are not watched.
+ * connection's next input instead: a client waiting for its answer sends nothing, so input is almost always its end
+ * of stream. HTTP/2 and later report a client's reset by themselves and are not watched.
+ *
+ * <p>The watch must be {@linkplain Watch#stop() stopped} before the response completes: Jetty's connection reads
+ * the next request only if nobody else is interested in its input (a pending read makes it close the connection).
+ * Jetty has no call to withdraw a fill interest, so stopping fires it: the watcher, woken that way, reads nothing
+ * and does not ask again. A stopped watch leaves the connection as it found it, and the connection carries the
+ * client's next request.
+ *
+ * <p>Public so that the test kit's upstream simulators, which face the same problem, watch the same way.
  */
-final class ClientDeparture {
+public final class ClientDeparture {
+
+    /** The watch on one request's connection. */
+    public interface Watch {
+
+        /**
+         * Stops watching; idempotent. Call it before the response completes.
+         *
+         * @return false when the watch read bytes that were not an end of stream (a client pipelining its next
+         *         request): they are lost, so the connection must close after this response
+         */
+        boolean stop();
+    }
+
+    /** The watch of a connection that needs none. */
+    private static final Watch NONE = () -> true;
 
     private ClientDeparture() {
     }
@@ -31,34 +52,86 @@ final class ClientDeparture {
      * response is committed.
      *
      * @param onGone what to do when the client has gone (from another thread; may run more than once)
+     * @return the watch, to stop before the response completes
      */
-    static void watch(Request request, Response response, Runnable onGone) {
+    public static Watch watch(Request request, Runnable onGone) {
         if (request.getConnectionMetaData().getHttpVersion().getVersion() >= HttpVersion.HTTP_2.getVersion()) {
-            return;
+            return NONE;
         }
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-        Callback watcher = new Callback() {
-            @Override
-            public void succeeded() {
+        if (!(endPoint instanceof AbstractEndPoint)) {
+            // Without a way to withdraw the interest, watching would cost the connection: do without.
+            return NONE;
+        }
+        Watcher watcher = new Watcher((AbstractEndPoint) endPoint, onGone);
+        return endPoint.tryFillInterested(watcher) ? watcher : NONE;
+    }
+
+    /** Woken by Jetty when the connection has input; reads it only while the watch runs. */
+    private static final class Watcher implements Callback, Watch {
+
+        private final AbstractEndPoint endPoint;
+        private final Runnable onGone;
+        /** Guarded by this: set by stop(); once set, the watcher neither reads nor asks to be woken again. */
+        private boolean stopped;
+        /** Guarded by this: whether the watcher read bytes of a next request. */
+        private boolean swallowed;
+
+        Watcher(AbstractEndPoint endPoint, Runnable onGone) {
+            this.endPoint = endPoint;
+            this.onGone = onGone;
+        }
+
+        @Override
+        public void succeeded() {
+            boolean gone;
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
                 try {
-                    ByteBuffer ignored = BufferUtil.allocate(512);
-                    if (endPoint.fill(ignored) < 0) {
-                        onGone.run();
-                    } else if (endPoint.isOpen()) {
+                    int filled = endPoint.fill(BufferUtil.allocate(512));
+                    gone = filled < 0;
+                    if (filled > 0) {
+                        // A pipelined request: it cannot be handed back to Jetty's parser. Stop watching (reading
+                        // further would lose more of it) and have the connection closed after this response.
+                        swallowed = true;
+                    } else if (filled == 0 && endPoint.isOpen()) {
                         endPoint.tryFillInterested(this);
                     }
                 } catch (IOException e) {
-                    onGone.run();
+                    gone = true;
                 }
             }
-
-            @Override
-            public void failed(Throwable failure) {
+            if (gone) {
                 onGone.run();
             }
-        };
-        if (endPoint.tryFillInterested(watcher)) {
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+            }
+            onGone.run();
+        }
+
+        @Override
+        public boolean stop() {
+            synchronized (this) {
+                if (stopped) {
+                    return !swallowed;
+                }
+                stopped = true;
+            }
+            // Fires the interest if it is still registered (it can only be this watcher's: Jetty itself does not
+            // read while the handler runs); the watcher, stopped, does nothing. The registration is gone either way.
+            endPoint.getFillInterest().fillable();
+            synchronized (this) {
+                return !swallowed;
+            }
         }
     }
 }

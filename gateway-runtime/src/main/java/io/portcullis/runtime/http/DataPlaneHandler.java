@@ -164,7 +164,8 @@ public final class DataPlaneHandler extends Handler.Abstract {
 
     /**
      * Writes a stream as SSE. The first chunk is awaited before the status is sent, so that an upstream failing
-     * before it still gets an honest HTTP error; after that, a failure becomes an error event.
+     * before it still gets an honest HTTP error; after that, a failure becomes an error event. The client's connection
+     * stays open for its next request (HTTP/1.1 keep-alive), except in the rare case {@link ClientDeparture} explains.
      */
     private void stream(Request request, Response response, Callback callback, AccessLog.Entry entry,
                         ChunkStream chunks, WireFormat.StreamEncoder events) {
@@ -175,7 +176,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
             chunks.close();
         };
         request.addFailureListener(failure -> leave.run());
-        ClientDeparture.watch(request, response, leave);
+        ClientDeparture.Watch watch = ClientDeparture.watch(request, leave);
         try (chunks) {
             Optional<ChatChunk> next = chunks.next();
             entry.status = 200;
@@ -183,6 +184,7 @@ public final class DataPlaneHandler extends Handler.Abstract {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
             response.getHeaders().put("X-Accel-Buffering", "no");
+            byte[] last;
             try {
                 while (next.isPresent()) {
                     ChatChunk chunk = next.get();
@@ -195,22 +197,39 @@ public final class DataPlaneHandler extends Handler.Abstract {
                     }
                     next = chunks.next();
                 }
+                // Read to its end: closing now hands the upstream connection back to the pool before the client,
+                // which has all but the last event, can send its next request.
+                chunks.close();
+                last = events.end();
             } catch (GatewayException e) {
                 if (clientGone.get()) {
                     throw new IOException("the client went away", e);
                 }
                 entry.errorCode = e.code().wireName();
                 log.warn("Request {}: stream failed after it started: {}", entry.requestId, e.getMessage());
-                write(response, true, events.fail(e));
-                callback.succeeded();
-                return;
+                last = events.fail(e);
             }
-            write(response, true, events.end());
-            callback.succeeded();
+            boolean reusable = watch.stop();
+            write(response, true, last);
+            if (reusable) {
+                callback.succeeded();
+            } else {
+                // The watch read the start of the client's next (pipelined) request, which cannot be given back to
+                // Jetty: failing after the last write closes the connection. The client has its whole answer and
+                // resends that request on a new connection. Rare: SDK clients do not pipeline.
+                callback.failed(new IOException("the next request was read while watching for the client's "
+                        + "departure"));
+            }
         } catch (IOException e) {
             // The client went away: closing the stream (try-with-resources) aborts the upstream call.
             entry.clientGone = true;
             callback.failed(e);
+        } finally {
+            // When the stream failed before its first chunk, the caller answers with an error: Jetty may read the
+            // next request only once the watch is stopped.
+            if (!watch.stop() && !response.isCommitted()) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
         }
     }
 
