@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -25,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Streams keep their connections: a client streaming answer after answer on one HTTP/1.1 connection gets them all on
@@ -110,6 +112,36 @@ class KeepAliveIT {
                 assertThat(Sse.text(Sse.events(body))).isEqualTo("echo: " + question);
                 assertThat(body).endsWith("data: [DONE]\n\n");
             }
+        }
+    }
+
+    @Test
+    void a_request_pipelined_behind_a_stream_is_answered_or_the_connection_closes_never_lost() throws IOException {
+        OpenAiSimulator.Gate gate = new OpenAiSimulator.Gate();
+        openai.gateStreams(gate);
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+            client.setSoTimeout((int) BOUND.toMillis());
+            PushbackInputStream in = new PushbackInputStream(client.getInputStream());
+            send(client.getOutputStream(), Http.chat("gpt-4o-mini", "first answer", true));
+            await().atMost(BOUND).until(() -> gate.waiting() == 1);
+
+            // While the gateway waits on the upstream, watching the connection for the client's departure.
+            send(client.getOutputStream(), Http.chat("gpt-4o-mini", "second", true));
+            gate.open();
+
+            readHead(in);
+            assertThat(Sse.text(Sse.events(readChunkedBody(in)))).isEqualTo("echo: first answer");
+            // Either the watch read the pipelined request, and the connection closes after the first answer, or it
+            // did not, and the second answer follows. Never a connection that waits for an answer that never comes.
+            int next = in.read();
+            if (next >= 0) {
+                in.unread(next);
+                readHead(in);
+                assertThat(Sse.text(Sse.events(readChunkedBody(in)))).isEqualTo("echo: second");
+            }
+        } finally {
+            gate.open();
+            openai.gateStreams(null);
         }
     }
 

@@ -87,7 +87,7 @@ final class SimulatedExchange {
             throw new Ended("the client closed the connection");
         }
         if (!reusable) {
-            throw new Ended("the watch read the client's next request: the connection closes");
+            ClientDeparture.endAfterLastWrite(request);
         }
     }
 

@@ -33,10 +33,12 @@ public final class ClientDeparture {
     public interface Watch {
 
         /**
-         * Stops watching; idempotent. Call it before the response completes.
+         * Stops watching; idempotent. Call it before the response's last write: once a client has its answer, it
+         * may send its next request at once.
          *
          * @return false when the watch read bytes that were not an end of stream (a client pipelining its next
-         *         request): they are lost, so the connection must close after this response
+         *         request): they are lost, so the connection must not carry another request, see
+         *         {@link #endAfterLastWrite(Request)}
          */
         boolean stop();
     }
@@ -67,6 +69,17 @@ public final class ClientDeparture {
         return endPoint.tryFillInterested(watcher) ? watcher : NONE;
     }
 
+    /**
+     * Ends the connection of a response whose watch read the start of the next request, once the response's last
+     * write is done. Failing the handler's callback would not do: Jetty keeps a connection whose response is
+     * complete, and would read the rest of that request as a new one. Shutting the output down sends the client an
+     * end of stream after its whole answer (a close could reset the connection and lose the answer's end); the
+     * client sends its request again on a new connection. Rare: SDK clients do not pipeline.
+     */
+    public static void endAfterLastWrite(Request request) {
+        request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
+    }
+
     /** Woken by Jetty when the connection has input; reads it only while the watch runs. */
     private static final class Watcher implements Callback, Watch {
 
@@ -94,7 +107,7 @@ public final class ClientDeparture {
                     gone = filled < 0;
                     if (filled > 0) {
                         // A pipelined request: it cannot be handed back to Jetty's parser. Stop watching (reading
-                        // further would lose more of it) and have the connection closed after this response.
+                        // further would lose more of it); the connection ends after this response.
                         swallowed = true;
                     } else if (filled == 0 && endPoint.isOpen()) {
                         endPoint.tryFillInterested(this);

@@ -211,22 +211,17 @@ public final class DataPlaneHandler extends Handler.Abstract {
             }
             boolean reusable = watch.stop();
             write(response, true, last);
-            if (reusable) {
-                callback.succeeded();
-            } else {
-                // The watch read the start of the client's next (pipelined) request, which cannot be given back to
-                // Jetty: failing after the last write closes the connection. The client has its whole answer and
-                // resends that request on a new connection. Rare: SDK clients do not pipeline.
-                callback.failed(new IOException("the next request was read while watching for the client's "
-                        + "departure"));
+            if (!reusable) {
+                ClientDeparture.endAfterLastWrite(request);
             }
+            callback.succeeded();
         } catch (IOException e) {
             // The client went away: closing the stream (try-with-resources) aborts the upstream call.
             entry.clientGone = true;
             callback.failed(e);
         } finally {
-            // When the stream failed before its first chunk, the caller answers with an error: Jetty may read the
-            // next request only once the watch is stopped.
+            // When the stream failed before its first chunk, the caller answers with an error: the watch must be
+            // stopped before it too, and if it read the start of the next request, that answer closes the connection.
             if (!watch.stop() && !response.isCommitted()) {
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
             }
