@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -70,31 +71,30 @@ class KeepAliveIT {
 
     @Test
     void sequential_streams_through_provider_openai_share_one_upstream_connection() {
-        int before = openai.connectionsOpened();
-
-        for (int i = 0; i < STREAMS; i++) {
-            assertStreamedInFull(http.post("/v1/chat/completions", Http.chat("gpt-4o-mini", "hello " + i, true)),
-                    "echo: hello " + i);
-        }
-
-        // At most one: an earlier test of this class may have left the pooled connection open already.
-        assertThat(openai.connectionsOpened() - before).as("upstream connections for " + STREAMS + " streams")
-                .isLessThanOrEqualTo(1);
-        assertThat(openai.closedEarly()).as("no stream was cut short").isZero();
+        assertStreamsShareOneConnection("gpt-4o-mini", openai::connectionsOpened, openai::closedEarly);
     }
 
     @Test
     void sequential_streams_through_provider_anthropic_share_one_upstream_connection() {
-        int before = anthropic.connectionsOpened();
+        assertStreamsShareOneConnection("claude", anthropic::connectionsOpened, anthropic::closedEarly);
+    }
+
+    /** Streams {@link #STREAMS} answers of a model, one after the other, and counts its upstream's connections. */
+    private static void assertStreamsShareOneConnection(String model, IntSupplier connectionsOpened,
+                                                        IntSupplier closedEarly) {
+        int before = connectionsOpened.getAsInt();
 
         for (int i = 0; i < STREAMS; i++) {
-            assertStreamedInFull(http.post("/v1/chat/completions", Http.chat("claude", "hello " + i, true)),
-                    "hello " + i);
+            HttpResponse<String> response = http.post("/v1/chat/completions", Http.chat(model, "hello " + i, true));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.body()).contains("[DONE]");
+            assertThat(Sse.text(Sse.events(response.body()))).contains("hello " + i);
         }
 
-        assertThat(anthropic.connectionsOpened() - before).as("upstream connections for " + STREAMS + " streams")
+        // At most one: an earlier test of this class may have left the pooled connection open already.
+        assertThat(connectionsOpened.getAsInt() - before).as("upstream connections for " + STREAMS + " streams")
                 .isLessThanOrEqualTo(1);
-        assertThat(anthropic.closedEarly()).as("no stream was cut short").isZero();
+        assertThat(closedEarly.getAsInt()).as("no stream was cut short").isZero();
     }
 
     @Test
@@ -143,12 +143,6 @@ class KeepAliveIT {
             gate.open();
             openai.gateStreams(null);
         }
-    }
-
-    private static void assertStreamedInFull(HttpResponse<String> response, String containing) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(response.body()).contains("[DONE]");
-        assertThat(Sse.text(Sse.events(response.body()))).contains(containing);
     }
 
     private static void send(OutputStream out, String json) throws IOException {

@@ -17,7 +17,6 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Blocker;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -319,8 +318,7 @@ public final class JettyHttpTransport implements HttpTransport {
         JettyUpstreamResponse(Call call, Request request, Response response, Content.Source content) {
             this.call = call;
             this.response = response;
-            this.body = new TimeoutReportingStream(new BodyStream(content, () -> request.abort(CLOSED_BY_CALLER)),
-                    call);
+            this.body = new BodyStream(content, call, () -> request.abort(CLOSED_BY_CALLER));
         }
 
         @Override
@@ -379,6 +377,10 @@ public final class JettyHttpTransport implements HttpTransport {
      * <p>Thread-safe as the data plane needs it: one thread reads, and any thread may close (Jetty's when the client
      * goes). A close that finds the reader waiting for more knows the end has not arrived: it aborts, which wakes the
      * reader with a failure.
+     *
+     * <p>Jetty's timeouts on the body are reported as {@link InterruptedIOException}s, as {@link UpstreamResponse}
+     * promises (Jetty itself wraps them in a plain {@link IOException}), and zero-length reads are answered at once
+     * ({@link InputStream#readNBytes} asks for nothing once it has its bytes).
      */
     private static final class BodyStream extends InputStream {
 
@@ -386,6 +388,7 @@ public final class JettyHttpTransport implements HttpTransport {
         private static final int DRAIN_LIMIT = 64 * 1024;
 
         private final Content.Source source;
+        private final Call call;
         private final Runnable abort;
         /** Held by the reader, also while it waits for content; close reads the source only when it can take it. */
         private final ReentrantLock reading = new ReentrantLock();
@@ -394,8 +397,9 @@ public final class JettyHttpTransport implements HttpTransport {
         private Content.Chunk chunk;
         private volatile boolean closed;
 
-        BodyStream(Content.Source source, Runnable abort) {
+        BodyStream(Content.Source source, Call call, Runnable abort) {
             this.source = source;
+            this.call = call;
             this.abort = abort;
         }
 
@@ -414,37 +418,54 @@ public final class JettyHttpTransport implements HttpTransport {
             }
             reading.lock();
             try {
-                while (true) {
-                    if (closed) {
-                        throw new AsynchronousCloseException();
-                    }
-                    if (chunk == null) {
-                        chunk = source.read();
-                        if (chunk == null) {
-                            awaitContent();
-                            continue;
-                        }
-                    }
-                    if (Content.Chunk.isFailure(chunk)) {
-                        throw new IOException(chunk.getFailure());
-                    }
-                    ByteBuffer bytes = chunk.getByteBuffer();
-                    if (bytes.hasRemaining()) {
-                        int read = Math.min(length, bytes.remaining());
-                        bytes.get(buffer, offset, read);
-                        if (!bytes.hasRemaining()) {
-                            release();
-                        }
-                        return read;
-                    }
-                    if (chunk.isLast()) {
-                        return -1;
-                    }
-                    release();
-                }
+                return readLocked(buffer, offset, length);
+            } catch (IOException | RuntimeException e) {
+                // Jetty rethrows a failure that is a RuntimeException (a protocol violation, say) as it is: wrap it.
+                throw translated(e);
             } finally {
                 reading.unlock();
             }
+        }
+
+        private int readLocked(byte[] buffer, int offset, int length) throws IOException {
+            while (true) {
+                if (closed) {
+                    throw new AsynchronousCloseException();
+                }
+                if (chunk == null) {
+                    chunk = source.read();
+                    if (chunk == null) {
+                        awaitContent();
+                        continue;
+                    }
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    throw new IOException(chunk.getFailure());
+                }
+                ByteBuffer bytes = chunk.getByteBuffer();
+                if (bytes.hasRemaining()) {
+                    int read = Math.min(length, bytes.remaining());
+                    bytes.get(buffer, offset, read);
+                    if (!bytes.hasRemaining()) {
+                        release();
+                    }
+                    return read;
+                }
+                if (chunk.isLast()) {
+                    return -1;
+                }
+                release();
+            }
+        }
+
+        private IOException translated(Exception e) {
+            IOException failure = e instanceof IOException io ? io : new IOException(e);
+            if (failure instanceof InterruptedIOException || !isTimeout(failure)) {
+                return failure;
+            }
+            InterruptedIOException timeout = new SocketTimeoutException(call.timeoutMessage());
+            timeout.initCause(failure);
+            return timeout;
         }
 
         private void awaitContent() throws IOException {
@@ -507,53 +528,6 @@ public final class JettyHttpTransport implements HttpTransport {
                 }
             }
             return false;
-        }
-    }
-
-    /**
-     * Reports Jetty's timeouts on the body as {@link InterruptedIOException}s, as {@link UpstreamResponse} promises
-     * (Jetty itself wraps them in a plain {@link IOException}), and answers zero-length reads at once.
-     */
-    private static final class TimeoutReportingStream extends FilterInputStream {
-
-        private final Call call;
-
-        TimeoutReportingStream(InputStream in, Call call) {
-            super(in);
-            this.call = call;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int read = read(one, 0, 1);
-            return read < 0 ? read : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            Objects.checkFromIndexSize(offset, length, buffer.length);
-            if (length == 0) {
-                // Jetty's stream waits for content even when asked for nothing, and InputStream.readNBytes asks
-                // for nothing once it has its bytes: it would block until the next chunk.
-                return 0;
-            }
-            try {
-                return super.read(buffer, offset, length);
-            } catch (IOException | RuntimeException e) {
-                throw translated(e);
-            }
-        }
-
-        /** Jetty rethrows a failure that is a RuntimeException (a protocol violation, say) as it is: wrap it. */
-        private IOException translated(Exception e) {
-            IOException failure = e instanceof IOException io ? io : new IOException(e);
-            if (failure instanceof InterruptedIOException || !isTimeout(failure)) {
-                return failure;
-            }
-            InterruptedIOException timeout = new SocketTimeoutException(call.timeoutMessage());
-            timeout.initCause(failure);
-            return timeout;
         }
     }
 
