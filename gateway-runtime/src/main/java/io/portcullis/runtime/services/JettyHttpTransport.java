@@ -305,13 +305,13 @@ public final class JettyHttpTransport implements HttpTransport {
 
         private final Call call;
         private final Response response;
-        private final InputStream body;
+        private final BodyStream body;
         private final AtomicBoolean closed = new AtomicBoolean();
 
         /**
-         * The cause every close aborts with. One shared instance, without stack trace or suppressed exceptions (so
-         * sharing it leaks nothing): close() runs once per upstream call, and filling in a fresh stack trace there
-         * showed up at the top of the data plane's CPU profile.
+         * The cause every abandoned response is aborted with. One shared instance, without stack trace or suppressed
+         * exceptions (so sharing it leaks nothing): filling in a fresh stack trace on every close showed up at the top
+         * of the data plane's CPU profile when every close aborted.
          */
         private static final RuntimeException CLOSED_BY_CALLER = new ClosedByCaller();
 
@@ -351,13 +351,8 @@ public final class JettyHttpTransport implements HttpTransport {
 
         @Override
         public void close() {
-            if (!closed.compareAndSet(false, true)) {
-                return;
-            }
-            try {
+            if (closed.compareAndSet(false, true)) {
                 body.close();
-            } catch (IOException ignored) {
-                // The body's close does not fail: it gives the connection back or aborts the exchange.
             }
         }
     }
@@ -485,7 +480,7 @@ public final class JettyHttpTransport implements HttpTransport {
         @Override
         public void close() {
             closed = true;
-            boolean ended = drainedToEnd();
+            boolean ended = false;
             if (reading.tryLock()) {
                 try {
                     ended = drainedToEnd();
