@@ -1,6 +1,7 @@
 package io.portcullis.e2e;
 
 import io.portcullis.testkit.AnthropicSimulator;
+import io.portcullis.testkit.GeminiSimulator;
 import io.portcullis.testkit.OpenAiSimulator;
 import io.portcullis.testkit.RunningGateway;
 import org.junit.jupiter.api.AfterAll;
@@ -31,8 +32,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Streams keep their connections: a client streaming answer after answer on one HTTP/1.1 connection gets them all on
- * it, and the gateway streams them from the upstream over one pooled connection, for each provider whose stream ends
- * with a terminal event (OpenAI's {@code data: [DONE]}, Anthropic's {@code message_stop}) before the body's end.
+ * it, and the gateway streams them from the upstream over one pooled connection, for each provider: those whose stream
+ * ends with a terminal event (OpenAI's {@code data: [DONE]}, Anthropic's {@code message_stop}) before the body's end
+ * as well as Gemini's, which ends with its body.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class KeepAliveIT {
@@ -45,6 +47,7 @@ class KeepAliveIT {
 
     private static OpenAiSimulator openai;
     private static AnthropicSimulator anthropic;
+    private static GeminiSimulator gemini;
     private static RunningGateway gateway;
     private static Http http;
 
@@ -52,21 +55,24 @@ class KeepAliveIT {
     static void start() {
         openai = OpenAiSimulator.start();
         anthropic = AnthropicSimulator.start();
-        BuiltPlugins.copy(plugins, BuiltPlugins.OPENAI, BuiltPlugins.ANTHROPIC);
+        gemini = GeminiSimulator.start();
+        BuiltPlugins.copy(plugins, BuiltPlugins.OPENAI, BuiltPlugins.ANTHROPIC, BuiltPlugins.GEMINI);
         gateway = RunningGateway.start("""
                 providers:
                   - { id: openai, type: openai, baseUrl: "%s", apiKey: sk-test }
                   - { id: anthropic, type: anthropic, baseUrl: "%s", apiKey: sk-ant-upstream }
+                  - { id: gemini, type: gemini, baseUrl: "%s", apiKey: gm-upstream }
                 models:
                   - { name: gpt-4o-mini, targets: [ { provider: openai } ] }
                   - { name: claude, targets: [ { provider: anthropic, model: claude-sonnet-4-5 } ] }
-                """.formatted(openai.baseUrl(), anthropic.baseUrl()), plugins);
+                  - { name: gemini, targets: [ { provider: gemini, model: gemini-2.5-flash } ] }
+                """.formatted(openai.baseUrl(), anthropic.baseUrl(), gemini.baseUrl()), plugins);
         http = new Http(gateway);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Clients.closeAll(http, gateway, anthropic, openai);
+        Clients.closeAll(http, gateway, gemini, anthropic, openai);
     }
 
     @Test
@@ -77,6 +83,12 @@ class KeepAliveIT {
     @Test
     void sequential_streams_through_provider_anthropic_share_one_upstream_connection() {
         assertStreamsShareOneConnection("claude", anthropic::connectionsOpened, anthropic::closedEarly);
+    }
+
+    @Test
+    void sequential_streams_through_provider_gemini_share_one_upstream_connection() {
+        // Gemini's stream has no terminal event: it ends with its body. The simulator does not count early closes.
+        assertStreamsShareOneConnection("gemini", gemini::connectionsOpened, () -> 0);
     }
 
     /** Streams {@link #STREAMS} answers of a model, one after the other, and counts its upstream's connections. */

@@ -127,6 +127,14 @@ public final class GeminiSimulator implements AutoCloseable {
         return book.lastRequest();
     }
 
+    /**
+     * @return how many connections clients have opened to the simulator so far, never reset: a client that keeps its
+     *         connections alive opens one for many sequential requests, streams included
+     */
+    public int connectionsOpened() {
+        return server.connectionsOpened();
+    }
+
     @Override
     public void close() {
         server.stop();
