@@ -15,6 +15,7 @@ import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,6 +63,13 @@ public final class JettyHttpTransport implements HttpTransport {
      */
     private static final Duration HEADERS_WAIT_MARGIN = Duration.ofSeconds(1);
 
+    /**
+     * The cause every abandoned response is aborted with. One shared instance, without stack trace or suppressed
+     * exceptions (so sharing it leaks nothing): filling in a fresh stack trace on every close showed up at the top of
+     * the data plane's CPU profile when every close aborted.
+     */
+    private static final RuntimeException CLOSED_BY_CALLER = new ClosedByCaller();
+
     private final HttpClient client;
 
     /** @param client a configured client, started and stopped by the caller */
@@ -78,7 +86,8 @@ public final class JettyHttpTransport implements HttpTransport {
         request.send(listener);
         try {
             Arrived arrived = awaitHeaders(listener, call);
-            return new JettyUpstreamResponse(call, request, arrived.response(), arrived.body());
+            return new JettyUpstreamResponse(call, arrived.response(),
+                    new BodyStream(arrived.body(), call, client.getScheduler(), () -> request.abort(CLOSED_BY_CALLER)));
         } catch (InterruptedException e) {
             throw interrupted(request, call, e);
         } catch (TimeoutException e) {
@@ -308,17 +317,11 @@ public final class JettyHttpTransport implements HttpTransport {
         private final BodyStream body;
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        /**
-         * The cause every abandoned response is aborted with. One shared instance, without stack trace or suppressed
-         * exceptions (so sharing it leaks nothing): filling in a fresh stack trace on every close showed up at the top
-         * of the data plane's CPU profile when every close aborted.
-         */
-        private static final RuntimeException CLOSED_BY_CALLER = new ClosedByCaller();
 
-        JettyUpstreamResponse(Call call, Request request, Response response, Content.Source content) {
+        JettyUpstreamResponse(Call call, Response response, BodyStream body) {
             this.call = call;
             this.response = response;
-            this.body = new BodyStream(content, call, () -> request.abort(CLOSED_BY_CALLER));
+            this.body = body;
         }
 
         @Override
@@ -355,6 +358,13 @@ public final class JettyHttpTransport implements HttpTransport {
                 body.close();
             }
         }
+
+        @Override
+        public void closeAtEnd() {
+            if (closed.compareAndSet(false, true)) {
+                body.closeAtEnd();
+            }
+        }
     }
 
     /**
@@ -367,7 +377,9 @@ public final class JettyHttpTransport implements HttpTransport {
      * body's end, Jetty completes the exchange and pools the connection. Otherwise the stream was abandoned before
      * its end (client gone, policy, failover) and the exchange is aborted at once, which closes the connection even
      * when the upstream is silent; a half-read connection is never reused. Only arrived bytes are read, at most
-     * {@link #DRAIN_LIMIT}: close never waits on the upstream.
+     * {@link #DRAIN_LIMIT}: close never waits on the upstream. When the provider knows it read the terminal event
+     * ({@link #closeAtEnd()}) and the terminator is not there yet (a server writes it apart, microseconds later), the
+     * stream waits for it without blocking anyone, {@link #END_WAIT} at most, before it aborts.
      *
      * <p>Thread-safe as the data plane needs it: one thread reads, and any thread may close (Jetty's when the client
      * goes). A close that finds the reader waiting for more knows the end has not arrived: it aborts, which wakes the
@@ -379,22 +391,31 @@ public final class JettyHttpTransport implements HttpTransport {
      */
     private static final class BodyStream extends InputStream {
 
-        /** How much already-arrived body close reads looking for the end before it gives up and aborts. */
+        /** How much body close reads looking for the end before it gives up and aborts. */
         private static final int DRAIN_LIMIT = 64 * 1024;
+        /** How long {@link #closeAtEnd()} waits for a body's end after the terminal event before it aborts. */
+        private static final Duration END_WAIT = Duration.ofSeconds(1);
+
+        /** What reading what has arrived found. */
+        private enum Drained { ENDED, NOTHING_YET, GAVE_UP }
 
         private final Content.Source source;
         private final Call call;
+        private final Scheduler scheduler;
         private final Runnable abort;
         /** Held by the reader, also while it waits for content; close reads the source only when it can take it. */
         private final ReentrantLock reading = new ReentrantLock();
         private final Blocker.Shared blocker = new Blocker.Shared();
         /** The chunk being read; guarded by {@link #reading}. */
         private Content.Chunk chunk;
+        /** How much body close has read and dropped; guarded by {@link #reading}. */
+        private long drained;
         private volatile boolean closed;
 
-        BodyStream(Content.Source source, Call call, Runnable abort) {
+        BodyStream(Content.Source source, Call call, Scheduler scheduler, Runnable abort) {
             this.source = source;
             this.call = call;
+            this.scheduler = scheduler;
             this.abort = abort;
         }
 
@@ -479,50 +500,78 @@ public final class JettyHttpTransport implements HttpTransport {
 
         @Override
         public void close() {
-            closed = true;
-            boolean ended = false;
-            if (reading.tryLock()) {
-                try {
-                    ended = drainedToEnd();
-                } finally {
-                    reading.unlock();
-                }
-            }
-            if (!ended) {
+            if (drain() != Drained.ENDED) {
                 abort.run();
             }
         }
 
-        /** Reads and drops what has already arrived; true when that reaches the body's end (or its failure). */
-        private boolean drainedToEnd() {
+        /** Closes after the terminal event: waits a little, without blocking, for the body's end that may follow. */
+        void closeAtEnd() {
+            switch (drain()) {
+                case ENDED -> {
+                }
+                case NOTHING_YET -> awaitEnd(scheduler.schedule(abort, END_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+                case GAVE_UP -> abort.run();
+            }
+        }
+
+        /** Marks the stream closed and reads what has arrived, unless a reader waits for more (then not at its end). */
+        private Drained drain() {
+            closed = true;
+            if (!reading.tryLock()) {
+                return Drained.GAVE_UP;
+            }
+            try {
+                return drainedToEnd();
+            } finally {
+                reading.unlock();
+            }
+        }
+
+        /** Reads what arrives until the body's end, the drain limit or the abort that ends the wait. */
+        private void awaitEnd(Scheduler.Task deadline) {
+            source.demand(() -> {
+                Drained drained = drain();
+                if (drained == Drained.NOTHING_YET) {
+                    awaitEnd(deadline);
+                    return;
+                }
+                deadline.cancel();
+                if (drained == Drained.GAVE_UP) {
+                    abort.run();
+                }
+            });
+        }
+
+        /** Reads and drops what has already arrived, looking for the body's end (or its failure, which ends it too). */
+        private Drained drainedToEnd() {
             if (chunk != null) {
                 if (Content.Chunk.isFailure(chunk)) {
-                    return chunk.isLast();
+                    return chunk.isLast() ? Drained.ENDED : Drained.GAVE_UP;
                 }
                 release();
                 if (chunk == Content.Chunk.EOF) {
-                    return true;
+                    return Drained.ENDED;
                 }
             }
-            long drained = 0;
             while (drained <= DRAIN_LIMIT) {
                 Content.Chunk next = source.read();
                 if (next == null) {
-                    return false;
+                    return Drained.NOTHING_YET;
                 }
                 if (Content.Chunk.isFailure(next)) {
                     chunk = next;
-                    return next.isLast();
+                    return next.isLast() ? Drained.ENDED : Drained.GAVE_UP;
                 }
                 drained += next.remaining();
                 boolean last = next.isLast();
                 next.release();
                 if (last) {
                     chunk = Content.Chunk.EOF;
-                    return true;
+                    return Drained.ENDED;
                 }
             }
-            return false;
+            return Drained.GAVE_UP;
         }
     }
 

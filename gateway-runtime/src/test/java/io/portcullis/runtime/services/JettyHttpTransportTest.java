@@ -594,6 +594,64 @@ class JettyHttpTransportTest {
     }
 
     @Test
+    void a_stream_closed_at_its_end_gives_its_connection_back_when_the_terminator_comes_later() throws Exception {
+        String events = "data: [DONE]\n\n";
+        CountDownLatch closedAtEnd = new CountDownLatch(1);
+        // The terminator in a write of its own, after the provider has closed: as Jetty's server writes it.
+        try (RawUpstream upstream = new RawUpstream(socket -> {
+            socket.getOutputStream().write((sseHead() + chunk(events)).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            awaitQuietly(closedAtEnd);
+            socket.getOutputStream().write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        })) {
+            try (UpstreamResponse first = transport.send(get(upstream.uri(), LONG, LONG))) {
+                assertThat(new String(first.body().readNBytes(events.length()), StandardCharsets.UTF_8))
+                        .isEqualTo(events);
+                first.closeAtEnd();
+                closedAtEnd.countDown();
+            }
+            AbstractConnectionPool pool = (AbstractConnectionPool) client.getDestinations().getFirst()
+                    .getConnectionPool();
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.getIdleConnectionCount() == 1);
+
+            try (UpstreamResponse second = transport.send(get(upstream.uri(), LONG, LONG))) {
+                assertThat(second.body().readNBytes(events.length())).hasSize(events.length());
+                second.closeAtEnd();
+            }
+            assertThat(upstream.connections()).as("the second call reuses the first one's connection").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void a_stream_closed_at_its_end_whose_body_never_ends_is_aborted_after_a_short_wait() throws Exception {
+        try (RawUpstream upstream = new RawUpstream(socket -> {
+            socket.getOutputStream().write((sseHead() + chunk("data: [DONE]\n\n")).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            return false;
+        })) {
+            UpstreamResponse response = transport.send(get(upstream.uri(), LONG, LONG));
+            assertThat(response.body().readNBytes(14)).hasSize(14);
+
+            response.closeAtEnd();
+
+            assertThat(upstream.readWhileHolding.get(10, TimeUnit.SECONDS)).as("the client closed the connection")
+                    .isEqualTo(-1);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("the test did not let the terminator go");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    @Test
     void a_stream_closed_before_its_end_while_the_upstream_holds_the_rest_is_not_reused() throws Exception {
         try (RawUpstream upstream = new RawUpstream(socket -> {
             socket.getOutputStream().write((sseHead() + chunk("data: 1\n\n")).getBytes(StandardCharsets.UTF_8));

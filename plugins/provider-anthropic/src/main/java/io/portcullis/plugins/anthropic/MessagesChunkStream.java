@@ -53,7 +53,8 @@ final class MessagesChunkStream implements ChunkStream {
     private String id;
     private String model;
     private JsonNode startUsage;
-    private boolean ended;
+    /** Volatile: close() may run on another thread (the client gone). */
+    private volatile boolean ended;
 
     MessagesChunkStream(String providerId, UpstreamResponse response) {
         this.providerId = providerId;
@@ -174,11 +175,18 @@ final class MessagesChunkStream implements ChunkStream {
         }
     }
 
-    /** Closes the upstream response, which aborts the exchange (and so the upstream's generation) before its end. */
+    /**
+     * Closes the upstream response: after its terminal event, so that the transport can keep the connection for another call;
+     * before it, aborting the exchange (and so the upstream's generation).
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            response.close();
+            if (ended) {
+                response.closeAtEnd();
+            } else {
+                response.close();
+            }
         }
     }
 }

@@ -24,7 +24,8 @@ final class SseChunkStream implements ChunkStream {
     private final UpstreamResponse response;
     private final SseEventReader events;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private boolean ended;
+    /** Volatile: close() may run on another thread (the client gone). */
+    private volatile boolean ended;
     private boolean finished;
 
     SseChunkStream(String providerId, UpstreamResponse response) {
@@ -72,11 +73,18 @@ final class SseChunkStream implements ChunkStream {
         }
     }
 
-    /** Closes the upstream response, which aborts the exchange (and so the upstream's generation) before its end. */
+    /**
+     * Closes the upstream response: after {@code data: [DONE]}, so that the transport can keep the connection for another call;
+     * before it, aborting the exchange (and so the upstream's generation).
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            response.close();
+            if (ended) {
+                response.closeAtEnd();
+            } else {
+                response.close();
+            }
         }
     }
 }
