@@ -550,6 +550,15 @@ class JettyHttpTransportTest {
             }
         }
 
+        /** An upstream that sends the head and {@code events} as one chunk, then holds the rest back. */
+        static RawUpstream holdingTheRestAfter(String events) throws IOException {
+            return new RawUpstream(socket -> {
+                socket.getOutputStream().write((sseHead() + chunk(events)).getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                return false;
+            });
+        }
+
         URI uri() {
             return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/chat/completions");
         }
@@ -625,11 +634,7 @@ class JettyHttpTransportTest {
 
     @Test
     void a_stream_closed_at_its_end_whose_body_never_ends_is_aborted_after_a_short_wait() throws Exception {
-        try (RawUpstream upstream = new RawUpstream(socket -> {
-            socket.getOutputStream().write((sseHead() + chunk("data: [DONE]\n\n")).getBytes(StandardCharsets.UTF_8));
-            socket.getOutputStream().flush();
-            return false;
-        })) {
+        try (RawUpstream upstream = RawUpstream.holdingTheRestAfter("data: [DONE]\n\n")) {
             UpstreamResponse response = transport.send(get(upstream.uri(), LONG, LONG));
             assertThat(response.body().readNBytes(14)).hasSize(14);
 
@@ -653,11 +658,7 @@ class JettyHttpTransportTest {
 
     @Test
     void a_stream_closed_before_its_end_while_the_upstream_holds_the_rest_is_not_reused() throws Exception {
-        try (RawUpstream upstream = new RawUpstream(socket -> {
-            socket.getOutputStream().write((sseHead() + chunk("data: 1\n\n")).getBytes(StandardCharsets.UTF_8));
-            socket.getOutputStream().flush();
-            return false;
-        })) {
+        try (RawUpstream upstream = RawUpstream.holdingTheRestAfter("data: 1\n\n")) {
             UpstreamResponse first = transport.send(get(upstream.uri(), LONG, LONG));
             assertThat(first.body().readNBytes(9)).hasSize(9);
 
