@@ -31,6 +31,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class MessagesChunkStreamTest {
 
     private static MessagesChunkStream stream(String sse) {
+        return stream(sse, new ArrayList<>());
+    }
+
+    /** @param closes where the response notes how it was closed: {@code close} or {@code closeAtEnd} */
+    private static MessagesChunkStream stream(String sse, List<String> closes) {
         byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
         return new MessagesChunkStream("anthropic", new UpstreamResponse() {
             private final InputStream body = new ByteArrayInputStream(bytes);
@@ -57,6 +62,12 @@ class MessagesChunkStreamTest {
 
             @Override
             public void close() {
+                closes.add("close");
+            }
+
+            @Override
+            public void closeAtEnd() {
+                closes.add("closeAtEnd");
             }
         });
     }
@@ -187,5 +198,22 @@ class MessagesChunkStreamTest {
 
         assertThat(chunks).hasSize(3);
         assertThat(assembled(chunks).choices().getFirst().finishReason()).isEqualTo("stop");
+    }
+
+    @Test
+    void closing_after_message_stop_lets_the_transport_keep_the_connection_and_closing_before_aborts()
+            throws IOException {
+        List<String> atEnd = new ArrayList<>();
+        MessagesChunkStream complete = stream(fixture("text-then-tool-use.sse"), atEnd);
+        drain(complete);
+        complete.close();
+
+        List<String> early = new ArrayList<>();
+        MessagesChunkStream abandoned = stream(fixture("text-then-tool-use.sse"), early);
+        abandoned.next();
+        abandoned.close();
+
+        assertThat(atEnd).containsExactly("closeAtEnd");
+        assertThat(early).containsExactly("close");
     }
 }

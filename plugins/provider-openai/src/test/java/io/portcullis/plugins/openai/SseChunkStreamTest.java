@@ -30,6 +30,7 @@ class SseChunkStreamTest {
     private static final class Canned implements UpstreamResponse {
         private final InputStream body;
         private final AtomicInteger closes = new AtomicInteger();
+        private final AtomicInteger closesAtEnd = new AtomicInteger();
 
         Canned(String body) {
             this.body = new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
@@ -58,6 +59,11 @@ class SseChunkStreamTest {
         @Override
         public void close() {
             closes.incrementAndGet();
+        }
+
+        @Override
+        public void closeAtEnd() {
+            closesAtEnd.incrementAndGet();
         }
     }
 
@@ -126,5 +132,31 @@ class SseChunkStreamTest {
         stream.close();
 
         assertThat(response.closes).hasValue(1);
+    }
+
+    @Test
+    void closing_after_done_lets_the_transport_keep_the_connection() {
+        Canned response = new Canned(TEXT + FINISH + "data: [DONE]\n\n");
+        SseChunkStream stream = new SseChunkStream("p", response);
+        while (stream.next().isPresent()) {
+            // read to [DONE]
+        }
+
+        stream.close();
+
+        assertThat(response.closesAtEnd).hasValue(1);
+        assertThat(response.closes).as("no abort").hasValue(0);
+    }
+
+    @Test
+    void closing_before_done_aborts() {
+        Canned response = new Canned(TEXT + FINISH + "data: [DONE]\n\n");
+        SseChunkStream stream = new SseChunkStream("p", response);
+        stream.next();
+
+        stream.close();
+
+        assertThat(response.closes).hasValue(1);
+        assertThat(response.closesAtEnd).hasValue(0);
     }
 }
