@@ -11,10 +11,15 @@
 #   ROUNDS=2              interleaved rounds (each: every connection count x every target)
 #   DURATION=15           seconds per wrk run
 #   CONNS="16 64"         connection counts (wrk -t2 -c<n>)
-#   TARGETS="direct nginx portcullis"   what to measure (drop portcullis to bench nginx alone; with
-#                         PORTCULLIS_DIST_B set, portcullis-b is added: a second distribution to compare, e.g. a change)
+#   TARGETS="direct nginx jetty portcullis"   what to measure (drop portcullis to bench nginx alone; with
+#                         PORTCULLIS_DIST_B set, portcullis-b is added: a second distribution to compare, e.g. a change;
+#                         add jetty for the floor: bench/jetty-floor/JettyFloor.java, the same Jetty server and client
+#                         doing nothing but forward bytes, run from the distribution's lib/; jetty-async for the same
+#                         with Jetty's default thread pools and a non-blocking handler)
 #   WARMUP=5              seconds of warm-up per nginx target; WARMUP_JVM=40 for Portcullis (JIT)
 #   TTFB_N=300            streamed requests per TTFB sample (plus 30 warm-up), one sample per round and target
+#   TTFB_WARMUP_JVM=3000  streamed requests sent to each JVM target once, after its load warm-up, before any
+#                         measurement (the JIT compiles the streaming path; 0 to skip)
 #   PROFILE=1             record a JFR profile of Portcullis under 16 connections afterwards (PROFILE_DURATION=20;
 #                         on JDK 25+ with CPU-time sampling too, every PROFILE_CPU_PERIOD=2ms of a thread's CPU)
 #   SYSCALLS=1            count system calls per request of each proxy with strace, if installed (SYSCALLS_DURATION=5)
@@ -36,10 +41,11 @@ ROUNDS="${ROUNDS:-2}"
 DURATION="${DURATION:-15}"
 CONNS="${CONNS:-16 64}"
 PORTCULLIS_DIST_B="${PORTCULLIS_DIST_B:-}"
-TARGETS="${TARGETS:-direct nginx portcullis${PORTCULLIS_DIST_B:+ portcullis-b}}"
+TARGETS="${TARGETS:-direct nginx jetty portcullis${PORTCULLIS_DIST_B:+ portcullis-b}}"
 WARMUP="${WARMUP:-5}"
 WARMUP_JVM="${WARMUP_JVM:-40}"
 TTFB_N="${TTFB_N:-300}"
+TTFB_WARMUP_JVM="${TTFB_WARMUP_JVM:-3000}"
 PROFILE="${PROFILE:-1}"
 PROFILE_DURATION="${PROFILE_DURATION:-20}"
 SYSCALLS="${SYSCALLS:-1}"
@@ -52,12 +58,14 @@ export BENCH_PORTCULLIS_PORT="${BENCH_PORTCULLIS_PORT:-18103}"
 export BENCH_PORTCULLIS_ADMIN_PORT="${BENCH_PORTCULLIS_ADMIN_PORT:-18104}"
 export BENCH_PORTCULLIS_CLUSTER_PORT="${BENCH_PORTCULLIS_CLUSTER_PORT:-18105}"
 BENCH_PORTCULLIS_B_PORT="${BENCH_PORTCULLIS_B_PORT:-18106}"
+BENCH_JETTY_PORT="${BENCH_JETTY_PORT:-18109}"
+BENCH_JETTY_ASYNC_PORT="${BENCH_JETTY_ASYNC_PORT:-18110}"
 HOST=127.0.0.1
 
 say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { say "error: $*"; exit 2; }
 
-for n in "$ROUNDS" "$DURATION" "$WARMUP" "$WARMUP_JVM" "$TTFB_N" "$PROFILE_DURATION" "$SYSCALLS_DURATION" "$QUIET_WAIT" \
+for n in "$ROUNDS" "$DURATION" "$WARMUP" "$WARMUP_JVM" "$TTFB_N" "$TTFB_WARMUP_JVM" "$PROFILE_DURATION" "$SYSCALLS_DURATION" "$QUIET_WAIT" \
   "$QUIET_BUSY"; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "expected a whole number, got '$n'"
 done
@@ -65,7 +73,7 @@ done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
 want() { [[ " $TARGETS " == *" $1 "* ]]; }
 for t in $TARGETS; do
-  case "$t" in direct | nginx | portcullis | portcullis-b) ;; *) die "unknown target '$t'" ;; esac
+  case "$t" in direct | nginx | portcullis | portcullis-b | jetty | jetty-async) ;; *) die "unknown target '$t'" ;; esac
 done
 
 # ---------------------------------------------------------------------------------------------------- tools
@@ -82,7 +90,7 @@ for tool in curl python3; do command -v "$tool" >/dev/null || die "$tool is need
 CLK_TCK="$(getconf CLK_TCK)"
 
 PORTCULLIS_DIST="${PORTCULLIS_DIST:-}"
-if want portcullis || want portcullis-b; then
+if want portcullis || want portcullis-b || want jetty || want jetty-async; then
   if [ -z "$PORTCULLIS_DIST" ]; then
     for d in "$REPO"/distribution/target/portcullis-*/; do
       [ -x "$d/bin/portcullis" ] && PORTCULLIS_DIST="${d%/}"
@@ -107,7 +115,7 @@ or run without it: TARGETS=\"direct nginx\" bench/run.sh"
 fi
 
 for port in "$BENCH_UPSTREAM_PORT" "$BENCH_PROXY_PORT" "$BENCH_PORTCULLIS_PORT" "$BENCH_PORTCULLIS_ADMIN_PORT" \
-  "$BENCH_PORTCULLIS_B_PORT" $((BENCH_PORTCULLIS_B_PORT + 1)); do
+  "$BENCH_PORTCULLIS_B_PORT" $((BENCH_PORTCULLIS_B_PORT + 1)) "$BENCH_JETTY_PORT" "$BENCH_JETTY_ASYNC_PORT"; do
   if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then die "something already listens on $HOST:$port"; fi
 done
 
@@ -119,7 +127,7 @@ say "raw output: $RAW"
 
 {
   echo "date (UTC):    $(date -u '+%Y-%m-%d %H:%M:%S')"
-  echo "command:       ROUNDS=$ROUNDS DURATION=$DURATION CONNS=\"$CONNS\" TARGETS=\"$TARGETS\" WARMUP=$WARMUP WARMUP_JVM=$WARMUP_JVM TTFB_N=$TTFB_N PROFILE=$PROFILE SYSCALLS=$SYSCALLS${PORTCULLIS_DIST_B:+ PORTCULLIS_DIST_B=$PORTCULLIS_DIST_B} bench/run.sh"
+  echo "command:       ROUNDS=$ROUNDS DURATION=$DURATION CONNS=\"$CONNS\" TARGETS=\"$TARGETS\" WARMUP=$WARMUP WARMUP_JVM=$WARMUP_JVM TTFB_N=$TTFB_N TTFB_WARMUP_JVM=$TTFB_WARMUP_JVM PROFILE=$PROFILE SYSCALLS=$SYSCALLS${PORTCULLIS_DIST_B:+ PORTCULLIS_DIST_B=$PORTCULLIS_DIST_B} bench/run.sh"
   echo "machine:       $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, kernel $(uname -r)"
   echo "os:            $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "load before:   $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
@@ -136,10 +144,10 @@ say "raw output: $RAW"
 cat "$RAW/env.txt" >&2
 
 # ---------------------------------------------------------------------------------------------------- processes
-UPSTREAM_PID="" PROXY_PID="" GATEWAY_PID="" GATEWAY_B_PID=""
+UPSTREAM_PID="" PROXY_PID="" GATEWAY_PID="" GATEWAY_B_PID="" JETTY_PID="" JETTY_ASYNC_PID=""
 cleanup() {
   set +e
-  for pid in "$GATEWAY_PID" "$GATEWAY_B_PID"; do
+  for pid in "$GATEWAY_PID" "$GATEWAY_B_PID" "$JETTY_PID" "$JETTY_ASYNC_PID"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid"
       for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -149,7 +157,7 @@ cleanup() {
   for pid in "$PROXY_PID" "$UPSTREAM_PID"; do
     [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null   # the nginx master; its workers exit with it
   done
-  for pid in "$GATEWAY_PID" "$GATEWAY_B_PID" "$PROXY_PID" "$UPSTREAM_PID"; do
+  for pid in "$GATEWAY_PID" "$GATEWAY_B_PID" "$JETTY_PID" "$JETTY_ASYNC_PID" "$PROXY_PID" "$UPSTREAM_PID"; do
     [ -n "$pid" ] && timeout 20 tail --pid="$pid" -f /dev/null
   done
 }
@@ -196,6 +204,17 @@ fi
 if want portcullis-b; then
   start_portcullis portcullis-b "$PORTCULLIS_DIST_B" "$BENCH_PORTCULLIS_B_PORT"; GATEWAY_B_PID="$STARTED_PID"
 fi
+start_floor() { # name port mode; sets STARTED_PID
+  [ -d "$RAW/jetty-lib" ] || cp -a "$PORTCULLIS_DIST/lib" "$RAW/jetty-lib"
+  "$JAVA" -XX:+UseParallelGC -cp "$RAW/jetty-lib/*" "$BENCH_DIR/jetty-floor/JettyFloor.java" \
+    "$2" "http://$HOST:$BENCH_UPSTREAM_PORT" "$3" > "$RAW/$1.log" 2>&1 &
+  STARTED_PID=$!
+  for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/$HOST/$2") 2>/dev/null && break; sleep 0.5; done
+  (exec 3<>"/dev/tcp/$HOST/$2") 2>/dev/null || { tail -n 20 "$RAW/$1.log" >&2; die "$1 did not start"; }
+  say "$1 floor on $HOST:$2 (pid $STARTED_PID)"
+}
+if want jetty; then start_floor jetty "$BENCH_JETTY_PORT" virtual; JETTY_PID="$STARTED_PID"; fi
+if want jetty-async; then start_floor jetty-async "$BENCH_JETTY_ASYNC_PORT" async; JETTY_ASYNC_PID="$STARTED_PID"; fi
 
 url_of() { # target -> the non-streaming URL
   case "$1" in
@@ -203,6 +222,8 @@ url_of() { # target -> the non-streaming URL
     nginx) echo "http://$HOST:$BENCH_PROXY_PORT/v1/chat/completions" ;;
     portcullis) echo "http://$HOST:$BENCH_PORTCULLIS_PORT/v1/chat/completions" ;;
     portcullis-b) echo "http://$HOST:$BENCH_PORTCULLIS_B_PORT/v1/chat/completions" ;;
+    jetty) echo "http://$HOST:$BENCH_JETTY_PORT/v1/chat/completions" ;;
+    jetty-async) echo "http://$HOST:$BENCH_JETTY_ASYNC_PORT/v1/chat/completions" ;;
   esac
 }
 ttfb_args() { # target -> ttfb.py arguments for the streaming request
@@ -211,6 +232,7 @@ ttfb_args() { # target -> ttfb.py arguments for the streaming request
     nginx) echo "--port $BENCH_PROXY_PORT --path /sse/v1/chat/completions" ;;
     portcullis) echo "--port $BENCH_PORTCULLIS_PORT --path /v1/chat/completions --model bench-sse" ;;
     portcullis-b) echo "--port $BENCH_PORTCULLIS_B_PORT --path /v1/chat/completions --model bench-sse" ;;
+    jetty) echo "--port $BENCH_JETTY_PORT --path /v1/chat/completions" ;;
   esac
 }
 pids_of() { # target -> the proxy's pids (empty for direct)
@@ -218,6 +240,8 @@ pids_of() { # target -> the proxy's pids (empty for direct)
     nginx) echo "$PROXY_PID $(pgrep -P "$PROXY_PID" | tr '\n' ' ')" ;;
     portcullis) echo "$GATEWAY_PID" ;;
     portcullis-b) echo "$GATEWAY_B_PID" ;;
+    jetty) echo "$JETTY_PID" ;;
+    jetty-async) echo "$JETTY_ASYNC_PID" ;;
   esac
 }
 cpu_ticks() { # pids... -> summed utime+stime in clock ticks (fields 14 and 15, counted after the ")" of comm)
@@ -261,6 +285,7 @@ for t in $TARGETS; do
   body='{"model":"bench","messages":[{"role":"user","content":"Say hello."}]}'
   out="$(curl -sS -m 10 -X POST -H 'Content-Type: application/json' -d "$body" "$(url_of "$t")")" || die "$t: request failed"
   [[ "$out" == *'"chat.completion"'* ]] || die "$t: unexpected reply: ${out:0:300}"
+  [ "$t" = jetty-async ] && continue   # whole answers only
   # shellcheck disable=SC2046
   timeout 60 python3 "$BENCH_DIR/lib/ttfb.py" $(ttfb_args "$t") -n 3 --warmup 0 >/dev/null || die "$t: streaming check failed"
 done
@@ -273,9 +298,16 @@ run_wrk() { # target conns seconds outfile
 }
 
 for t in $TARGETS; do
-  w="$WARMUP"; [[ "$t" == portcullis* ]] && w="$WARMUP_JVM"
+  w="$WARMUP"; [[ "$t" == portcullis* || "$t" == jetty* ]] && w="$WARMUP_JVM"
   say "warm-up $t: ${w}s at 16 connections"
   run_wrk "$t" 16 "$w" "$RAW/warmup-$t.txt"
+  # The load above warms the JSON path only; a JVM's streaming path needs its own, or TTFB measures the JIT.
+  if [[ "$t" == portcullis* || "$t" == jetty ]] && [ "$TTFB_WARMUP_JVM" -gt 0 ]; then
+    say "warm-up $t: $TTFB_WARMUP_JVM streamed requests"
+    # shellcheck disable=SC2046
+    timeout 300 python3 "$BENCH_DIR/lib/ttfb.py" $(ttfb_args "$t") -n "$TTFB_WARMUP_JVM" --warmup 0 >/dev/null \
+      || die "$t: streaming warm-up failed"
+  fi
 done
 
 echo "round,conns,target,started_utc,load1_before,other_builds,requests,duration_us,rps,errors_connect,errors_read,errors_write,errors_status,errors_timeout,mean_us,p50_us,p90_us,p99_us,p999_us,max_us,proxy_cpu_us_per_req,upstream_cpu_us_per_req,machine_busy_pct,wrk_cpu_pct,others_cpu_pct" > "$RAW/load.csv"
@@ -313,6 +345,7 @@ done
 echo "round,target,load1_before,n,chunks,ttfb_p50_us,ttfb_p90_us,ttfb_p99_us,ttfb_min_us,total_p50_us,total_p99_us" > "$RAW/ttfb.csv"
 for round in $(seq 1 "$ROUNDS"); do
   for t in $TARGETS; do
+    [ "$t" = jetty-async ] && continue   # whole answers only
     wait_quiet
     load1="$(cut -d' ' -f1 /proc/loadavg)"
     # shellcheck disable=SC2046
@@ -354,6 +387,11 @@ if want portcullis && [ "$PROFILE" = 1 ]; then
     unset R
   fi
   grep -E '^(VmHWM|VmRSS)' "/proc/$GATEWAY_PID/status" >> "$P/profile-load.txt" || true
+  # What the resident set is made of: the heap as sized by the collector now, then the live data after a full GC.
+  { echo "heap as sized (before a full GC):"; "$JCMD" "$GATEWAY_PID" GC.heap_info
+    "$JCMD" "$GATEWAY_PID" GC.run >/dev/null
+    echo "after a full GC:"; "$JCMD" "$GATEWAY_PID" GC.heap_info
+    "$JCMD" "$GATEWAY_PID" VM.native_memory summary 2>/dev/null | head -n 12; } > "$P/memory.txt" 2>&1 || true
   if [ -s "$P/portcullis-c16.jfr" ]; then
     for ev in jdk.CPUTimeSample jdk.ExecutionSample; do
       "$JFR" print --json --stack-depth 96 --events "$ev" "$P/portcullis-c16.jfr" \

@@ -37,6 +37,8 @@ BUCKETS = [
 
 # Exclusive steps, most specific first: a sample goes to the first step whose pattern matches a frame of its stack.
 STEPS = [
+    ("upstream: whole answer, on the request's thread (JettyHttpTransport.exchange: send, wait, take the body)",
+     r"JettyHttpTransport\.exchange$"),
     ("upstream: wait for the response headers (JettyHttpTransport.awaitHeaders)", r"JettyHttpTransport\.awaitHeaders$"),
     ("upstream: read the response body (InputStreamResponseListener)", r"JettyHttpTransport\$TimeoutReportingStream\.read$"),
     ("upstream: build and send the request (Jetty client, on the request's thread)", r"JettyHttpTransport\.send$"),

@@ -11,7 +11,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-TARGETS = ["direct", "nginx", "portcullis", "portcullis-b"]
+TARGETS = ["direct", "nginx", "jetty-async", "jetty", "portcullis", "portcullis-b"]
 
 
 def med(values):
@@ -83,7 +83,7 @@ def main(run_dir):
                 busy = med([num(x, "others_cpu_pct") for x in rs])
                 out.append(f"| {c} | {t} | {f(rps)} | {f(x_direct, '{:.2f}')} | {f(x_nginx, '{:.2f}')} | {f(p50)} "
                            f"| {f(p99)} | {f(add50) if t != 'direct' else '–'} | {f(add99) if t != 'direct' else '–'} "
-                           f"| {f(cpu, '{:.1f}')} | {f(cpu_x, '{:.2f}') if t.startswith('portcullis') else '–'} "
+                           f"| {f(cpu, '{:.1f}')} | {f(cpu_x, '{:.2f}') if t.startswith(('portcullis', 'jetty')) else '–'} "
                            f"| {f(up, '{:.1f}')} | {f(busy)} | {len(rs)} |")
         out.append("")
         out.append("### Every run, in the order it ran\n")
