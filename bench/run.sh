@@ -18,7 +18,7 @@
 #                         with Jetty's default thread pools and a non-blocking handler)
 #   WARMUP=5              seconds of warm-up per nginx target; WARMUP_JVM=40 for Portcullis (JIT)
 #   TTFB_N=300            streamed requests per TTFB sample (plus 30 warm-up), one sample per round and target
-#   TTFB_WARMUP_JVM=3000  streamed requests sent to each JVM target once, after its load warm-up, before any
+#   TTFB_WARMUP_JVM=20000 streamed requests sent to each JVM target once, after its load warm-up, before any
 #                         measurement (the JIT compiles the streaming path; 0 to skip)
 #   PROFILE=1             record a JFR profile of Portcullis under 16 connections afterwards (PROFILE_DURATION=20;
 #                         on JDK 25+ with CPU-time sampling too, every PROFILE_CPU_PERIOD=2ms of a thread's CPU)
@@ -45,7 +45,7 @@ TARGETS="${TARGETS:-direct nginx jetty portcullis${PORTCULLIS_DIST_B:+ portculli
 WARMUP="${WARMUP:-5}"
 WARMUP_JVM="${WARMUP_JVM:-40}"
 TTFB_N="${TTFB_N:-300}"
-TTFB_WARMUP_JVM="${TTFB_WARMUP_JVM:-3000}"
+TTFB_WARMUP_JVM="${TTFB_WARMUP_JVM:-20000}"
 PROFILE="${PROFILE:-1}"
 PROFILE_DURATION="${PROFILE_DURATION:-20}"
 SYSCALLS="${SYSCALLS:-1}"
