@@ -4,6 +4,7 @@ import com.hazelcast.internal.serialization.impl.AbstractSerializationService;
 import com.hazelcast.internal.serialization.impl.bufferpool.BufferPoolThreadLocal;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
 import io.portcullis.api.service.RateLimiter;
+import io.portcullis.api.service.SharedState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -24,7 +25,7 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The rate limiter's cluster calls run on reused threads: Hazelcast keeps a serialization buffer pool per calling
+ * The cluster services' calls run on reused threads: Hazelcast keeps a serialization buffer pool per calling
  * thread until that thread has been collected, so a new thread per call (each request on its own virtual thread) piled
  * up pools that every young collection had to copy, the p99 tail of docs/performance.md.
  */
@@ -71,6 +72,33 @@ class ClusterCallThreadsTest {
         // One pool per thread that ever called: at most the limiter's threads, not one per request
         // (and a few of Hazelcast's own threads, which serialise their first answers)
         assertThat(bufferPools().size() - poolsBefore).isLessThanOrEqualTo(ClusterCallThreads.THREADS + 32);
+    }
+
+    @Test
+    void key_lookups_and_shared_state_from_a_new_virtual_thread_each_leave_no_buffer_pool_per_thread() throws Exception {
+        ClusterApiKeys keys = new ClusterApiKeys(member.hazelcast());
+        String secret = keys.create("threads", null, null, null, null).secret();
+        SharedState.SharedMap<String> shared = new HazelcastSharedState(member.hazelcast())
+                .map("test.threads." + UUID.randomUUID(), String.class);
+        int poolsBefore = bufferPools().size();
+
+        List<Future<Boolean>> requests = new ArrayList<>();
+        try (ExecutorService perRequest = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < REQUESTS; i++) {
+                String key = "k" + (i % 16);
+                requests.add(perRequest.submit(() -> {
+                    shared.put(key, "v", null);
+                    shared.update(key, value -> value + "w", null);
+                    return keys.find(secret).isPresent() && shared.get(key).isPresent();
+                }));
+            }
+            for (Future<Boolean> request : requests) {
+                assertThat(request.get()).isTrue();
+            }
+        }
+
+        // Each service has its own call threads.
+        assertThat(bufferPools().size() - poolsBefore).isLessThanOrEqualTo(2 * ClusterCallThreads.THREADS + 32);
     }
 
     @Test
