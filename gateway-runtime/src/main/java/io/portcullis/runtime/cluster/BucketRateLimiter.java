@@ -17,9 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -42,12 +39,13 @@ public final class BucketRateLimiter implements RateLimiter {
 
     private final ProxyManager<String> buckets;
     /**
-     * Runs the bucket calls made in parallel: virtual threads blocked on synchronous entry processors. Not Bucket4j's
-     * async API: its futures complete through Hazelcast's default async executor, which on a machine with two cores or
-     * fewer (common pool parallelism 1) starts a new platform thread per callback; measured, that cut a node's
-     * throughput with rate-limit by 13x.
+     * Runs every bucket call, the ones made in parallel included: reused virtual threads blocked on synchronous entry
+     * processors, never the caller's (a new virtual thread per request) nor a new one per call, which left a Hazelcast
+     * buffer pool behind per call (see {@link ClusterCallThreads}). Not Bucket4j's async API: its futures complete
+     * through Hazelcast's default async executor, which on a machine with two cores or fewer (common pool parallelism
+     * 1) starts a new platform thread per callback; measured, that cut a node's throughput with rate-limit by 13x.
      */
-    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private final ClusterCallThreads calls = new ClusterCallThreads("portcullis-rate-limit");
 
     public BucketRateLimiter(HazelcastInstance hazelcast) {
         this.buckets = Bucket4jHazelcast.<String>entryProcessorBasedBuilder(hazelcast.getMap(MAP))
@@ -60,37 +58,37 @@ public final class BucketRateLimiter implements RateLimiter {
         if (amount < 1) {
             throw new IllegalArgumentException("amount: expected at least 1, got " + amount);
         }
+        return calls.call(() -> consume(key, amount, limit));
+    }
+
+    private Decision consume(String key, long amount, Limit limit) {
         return decision(bucket(key, limit).tryConsumeAndReturnRemaining(amount));
     }
 
     @Override
     public Decisions tryConsumeAll(List<Take> takes) {
         // Every entry processor is on its way before the first answer is awaited: one round trip for all of them.
-        // The last take runs on the caller's thread, the others on virtual threads of their own.
         if (takes.isEmpty()) {
             return new Decisions(List.of());
         }
-        List<Future<Decision>> others = new ArrayList<>();
-        for (Take take : takes.subList(0, takes.size() - 1)) {
-            others.add(calls.submit(() -> tryConsume(take.key(), take.amount(), take.limit())));
+        List<Future<Decision>> answers = new ArrayList<>(takes.size());
+        for (Take take : takes) {
+            answers.add(calls.submit(() -> consume(take.key(), take.amount(), take.limit())));
         }
-        Take lastTake = takes.getLast();
-        Decision last = tryConsume(lastTake.key(), lastTake.amount(), lastTake.limit());
         List<Decision> decisions = new ArrayList<>(takes.size());
-        others.forEach(other -> decisions.add(await(other)));
-        decisions.add(last);
+        answers.forEach(answer -> decisions.add(ClusterCallThreads.await(answer)));
         // On a refusal the give-backs are awaited too, so that nothing is left taken when this returns.
         List<Future<Long>> givenBack = new ArrayList<>();
         Decisions settled = Decisions.settle(takes, decisions,
-                take -> givenBack.add(calls.submit(() -> adjust(take.key(), -take.amount(), take.limit()))));
-        givenBack.forEach(BucketRateLimiter::await);
+                take -> givenBack.add(calls.submit(() -> adjustHere(take.key(), -take.amount(), take.limit()))));
+        givenBack.forEach(ClusterCallThreads::await);
         return settled;
     }
 
     @Override
     public CompletionStage<Long> adjustLater(String key, long delta, Limit limit) {
         // Fire and forget: a lost correction leaves a bucket slightly off for a minute, which beats failing a request.
-        return CompletableFuture.supplyAsync(() -> adjust(key, delta, limit), calls).whenComplete((held, failure) -> {
+        return CompletableFuture.supplyAsync(() -> adjustHere(key, delta, limit), calls).whenComplete((held, failure) -> {
             if (failure != null) {
                 log.debug("Could not adjust rate-limit bucket {} by {}: {}", key, delta, failure.toString());
             }
@@ -99,6 +97,10 @@ public final class BucketRateLimiter implements RateLimiter {
 
     @Override
     public long adjust(String key, long delta, Limit limit) {
+        return calls.call(() -> adjustHere(key, delta, limit));
+    }
+
+    private long adjustHere(String key, long delta, Limit limit) {
         BucketProxy bucket = bucket(key, limit);
         if (delta > 0) {
             return bucket.asVerbose().consumeIgnoringRateLimits(delta).getDiagnostics().getAvailableTokens();
@@ -131,20 +133,5 @@ public final class BucketRateLimiter implements RateLimiter {
         return new Decision(probe.isConsumed(), probe.getRemainingTokens(),
                 probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(probe.getNanosToWaitForRefill()),
                 Duration.ofNanos(probe.getNanosToWaitForReset()));
-    }
-
-    /** Waits for a cluster answer, failing as the synchronous calls do (unchecked, with the cluster's own cause). */
-    private static <T> T await(Future<T> answer) {
-        try {
-            return answer.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw new IllegalStateException("rate-limit bucket call failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a rate-limit bucket", e);
-        }
     }
 }

@@ -32,6 +32,8 @@ public final class ClusterApiKeys implements ApiKeys {
     private final IMap<String, String> keys;
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
+    /** Lookups come from request threads, a new virtual thread each: see {@link ClusterCallThreads}. */
+    private final ClusterCallThreads calls = new ClusterCallThreads("portcullis-api-keys");
 
     public ClusterApiKeys(HazelcastInstance hazelcast) {
         this(hazelcast, Clock.systemUTC());
@@ -47,7 +49,8 @@ public final class ClusterApiKeys implements ApiKeys {
         if (secret == null || secret.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.ofNullable(keys.get(Sha256.hex(secret))).map(json -> ClusterJson.read(json, ApiKey.class));
+        String hash = Sha256.hex(secret);
+        return Optional.ofNullable(calls.call(() -> keys.get(hash))).map(json -> ClusterJson.read(json, ApiKey.class));
     }
 
     /**

@@ -21,6 +21,8 @@ public final class HazelcastSharedState implements SharedState {
     static final String PREFIX = "state.";
 
     private final HazelcastInstance hazelcast;
+    /** Plugins call from request threads, a new virtual thread each: see {@link ClusterCallThreads}. */
+    private final ClusterCallThreads calls = new ClusterCallThreads("portcullis-shared-state");
 
     public HazelcastSharedState(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
@@ -31,44 +33,52 @@ public final class HazelcastSharedState implements SharedState {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a shared map needs a name, such as \"<plugin>.<what>\"");
         }
-        return new JsonMap<>(hazelcast.getMap(PREFIX + name), Objects.requireNonNull(valueType, "valueType"));
+        return new JsonMap<>(hazelcast.getMap(PREFIX + name), Objects.requireNonNull(valueType, "valueType"), calls);
     }
 
-    private record JsonMap<V>(IMap<String, String> map, Class<V> type) implements SharedMap<V> {
+    private record JsonMap<V>(IMap<String, String> map, Class<V> type, ClusterCallThreads calls) implements SharedMap<V> {
 
         @Override
         public Optional<V> get(String key) {
-            return Optional.ofNullable(map.get(key)).map(this::read);
+            return Optional.ofNullable(calls.call(() -> map.get(key))).map(this::read);
         }
 
         @Override
         public void put(String key, V value, Duration ttl) {
-            map.set(key, ClusterJson.write(Objects.requireNonNull(value, "value")), millis(ttl), TimeUnit.MILLISECONDS);
+            String json = ClusterJson.write(Objects.requireNonNull(value, "value"));
+            long ttlMillis = millis(ttl);
+            calls.call(() -> {
+                map.set(key, json, ttlMillis, TimeUnit.MILLISECONDS);
+                return null;
+            });
         }
 
         @Override
         public Optional<V> putIfAbsent(String key, V value, Duration ttl) {
-            String previous = map.putIfAbsent(key, ClusterJson.write(Objects.requireNonNull(value, "value")),
-                    millis(ttl), TimeUnit.MILLISECONDS);
+            String json = ClusterJson.write(Objects.requireNonNull(value, "value"));
+            long ttlMillis = millis(ttl);
+            String previous = calls.call(() -> map.putIfAbsent(key, json, ttlMillis, TimeUnit.MILLISECONDS));
             return Optional.ofNullable(previous).map(this::read);
         }
 
         @Override
         public Optional<V> remove(String key) {
-            return Optional.ofNullable(map.remove(key)).map(this::read);
+            return Optional.ofNullable(calls.call(() -> map.remove(key))).map(this::read);
         }
 
         @Override
         public V update(String key, UnaryOperator<V> change, Duration ttl) {
             long ttlMillis = millis(ttl);
             while (true) {
-                String current = map.get(key);
+                // The plugin's change runs on its own thread, only the cluster calls on the call threads.
+                String current = calls.call(() -> map.get(key));
                 V next = change.apply(current == null ? null : read(current));
                 String nextJson = next == null ? null : ClusterJson.write(next);
                 if (current == null && nextJson == null) {
                     return null;
                 }
-                if (map.executeOnKey(key, new CompareAndSet(current, nextJson, ttlMillis))) {
+                CompareAndSet compareAndSet = new CompareAndSet(current, nextJson, ttlMillis);
+                if (calls.call(() -> map.executeOnKey(key, compareAndSet))) {
                     return next;
                 }
             }
