@@ -40,7 +40,7 @@ STEPS = [
     ("upstream: whole answer, on the request's thread (JettyHttpTransport.exchange: send, wait, take the body)",
      r"JettyHttpTransport\.exchange$"),
     ("upstream: wait for the response headers (JettyHttpTransport.awaitHeaders)", r"JettyHttpTransport\.awaitHeaders$"),
-    ("upstream: read the response body (InputStreamResponseListener)", r"JettyHttpTransport\$TimeoutReportingStream\.read$"),
+    ("upstream: read a streamed body (JettyHttpTransport.BodyStream)", r"JettyHttpTransport\$BodyStream\.read$"),
     ("upstream: build and send the request (Jetty client, on the request's thread)", r"JettyHttpTransport\.send$"),
     ("provider: parse the upstream JSON (Jackson)", r"openai\.OpenAiProvider\.read$"),
     ("provider: write the upstream JSON (Jackson)", r"openai\.OpenAiProvider\.post$"),
